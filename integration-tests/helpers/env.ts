@@ -1,0 +1,75 @@
+import net from "node:net"
+import { generateJwtToken, Modules } from "@medusajs/framework/utils"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { startSandbox, type Sandbox } from "../../src/sandbox"
+
+export const NOTIFICATION_KEY = "test-notification-key"
+export const API_TOKEN = "b37c4c689295904ed21eee5d9a48d42e"
+export const MERCHANT_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.on("error", reject)
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts the Invoicebox sandbox and points the store at it. Must be called at the top level of a
+ * spec file, before medusaIntegrationTestRunner: jest runs this beforeAll first, so the
+ * environment is in place when the runner loads medusa-config.ts.
+ */
+export function useSandbox(extraEnv: Record<string, string> = {}): { sandbox: () => Sandbox; storePort: () => number } {
+  let sandbox: Sandbox
+  let port: number
+  const saved: Record<string, string | undefined> = {}
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      port: 0,
+      notificationKey: NOTIFICATION_KEY,
+      notificationRetry: { attempts: 3, delaysMs: [200, 400, 800] },
+    } as any)
+    port = await freePort()
+    const env: Record<string, string> = {
+      PORT: String(port),
+      INVOICEBOX_API_URL: sandbox.url,
+      INVOICEBOX_NOTIFICATION_KEY: NOTIFICATION_KEY,
+      INVOICEBOX_MERCHANT_ID: MERCHANT_ID,
+      INVOICEBOX_API_TOKEN: API_TOKEN,
+      INVOICEBOX_NOTIFICATION_URL: `http://localhost:${port}/hooks/invoicebox`,
+      MEDUSA_DISABLE_ADMIN: "true",
+      ...extraEnv,
+    }
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k]
+      process.env[k] = v
+    }
+  })
+  afterAll(async () => {
+    await sandbox?.close()
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  return { sandbox: () => sandbox, storePort: () => port }
+}
+
+export async function adminHeaders(container: MedusaContainer) {
+  const userModule = container.resolve(Modules.USER)
+  const authModule = container.resolve(Modules.AUTH)
+  const user = await userModule.createUsers({ email: `admin-${Date.now()}@example.com` })
+  const authIdentity = await authModule.createAuthIdentities({
+    provider_identities: [{ provider: "emailpass", entity_id: user.email }],
+    app_metadata: { user_id: user.id },
+  })
+  const token = generateJwtToken(
+    { actor_id: user.id, actor_type: "user", auth_identity_id: authIdentity.id },
+    { secret: process.env.JWT_SECRET || "supersecret", expiresIn: "1d" }
+  )
+  return { headers: { authorization: `Bearer ${token}` } }
+}

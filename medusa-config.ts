@@ -1,0 +1,72 @@
+// The development / test / demo store. It loads the plugin from ./src (the package never ships
+// this file: tsconfig excludes it).
+import { ContainerRegistrationKeys, defineConfig, loadEnv } from "@medusajs/framework/utils"
+
+loadEnv(process.env.NODE_ENV || "development", process.cwd())
+
+const backendUrl = process.env.MEDUSA_BACKEND_URL || "http://localhost:9000"
+
+const databaseUrl =
+  process.env.DATABASE_URL ||
+  (process.env.DB_HOST
+    ? `postgres://${process.env.DB_USERNAME || "postgres"}:${process.env.DB_PASSWORD || ""}@${
+        process.env.DB_HOST
+      }:${process.env.DB_PORT || 5432}/${process.env.DB_NAME || "medusa_invoicebox"}`
+    : undefined)
+
+export const invoiceboxOptions = {
+  merchantId: process.env.INVOICEBOX_MERCHANT_ID || "ffffffff-ffff-ffff-ffff-ffffffffffff",
+  apiToken: process.env.INVOICEBOX_API_TOKEN || "b37c4c689295904ed21eee5d9a48d42e",
+  notificationKey: process.env.INVOICEBOX_NOTIFICATION_KEY || "test",
+  apiUrl: process.env.INVOICEBOX_API_URL || "https://api.invoicebox.ru",
+  apiPrefix: (process.env.INVOICEBOX_API_PREFIX as "v3" | "l3") || "v3",
+  notificationUrl: process.env.INVOICEBOX_NOTIFICATION_URL || `${backendUrl}/hooks/invoicebox`,
+  storeName: process.env.INVOICEBOX_STORE_NAME || "Medusa Store",
+  successUrl: process.env.INVOICEBOX_SUCCESS_URL,
+  failUrl: process.env.INVOICEBOX_FAIL_URL,
+  returnUrl: process.env.INVOICEBOX_RETURN_URL,
+  allowedReturnHosts: process.env.INVOICEBOX_ALLOWED_RETURN_HOSTS
+    ? process.env.INVOICEBOX_ALLOWED_RETURN_HOSTS.split(",")
+    : ["localhost", "127.0.0.1"],
+  paymentTermMinutes: Number(process.env.INVOICEBOX_PAYMENT_TERM_MINUTES || 3 * 24 * 60),
+  requirePaymentBeforeOrder: process.env.INVOICEBOX_PAY_FIRST === "true",
+}
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl,
+    databaseLogging: false,
+    http: {
+      storeCors: process.env.STORE_CORS || "http://localhost:8000,http://localhost:9000",
+      adminCors: process.env.ADMIN_CORS || "http://localhost:9000,http://localhost:5173",
+      authCors: process.env.AUTH_CORS || "http://localhost:8000,http://localhost:9000,http://localhost:5173",
+      jwtSecret: process.env.JWT_SECRET || "supersecret",
+      cookieSecret: process.env.COOKIE_SECRET || "supersecret",
+    },
+  },
+  admin: {
+    disable: process.env.MEDUSA_DISABLE_ADMIN === "true",
+    backendUrl,
+  },
+  modules: [
+    {
+      // The plugin's own data (notification ledger). An app that installs the package gets it
+      // automatically through `plugins`; this repo is the app, so it lists it.
+      resolve: "./src/modules/invoicebox",
+    },
+    {
+      resolve: "@medusajs/medusa/payment",
+      // The provider never receives the cart; it loads it through `query`.
+      dependencies: [ContainerRegistrationKeys.QUERY],
+      options: {
+        providers: [
+          {
+            resolve: "./src/providers/invoicebox",
+            id: "invoicebox",
+            options: invoiceboxOptions,
+          },
+        ],
+      },
+    },
+  ],
+})

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm test`: type check, unit tests (core, sandbox, client over real HTTP), then the Medusa
+// integration tests against a PostgreSQL (the given one, or an embedded one). Prints one
+// closing line "tests: N passed, N failed" so CI can read the result whatever the runner.
+import { spawn } from "node:child_process"
+import fs from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { ensurePostgres } from "./db.mjs"
+
+const only = process.argv.slice(2)
+const want = (k) => only.length === 0 || only.includes(k)
+const jestBin = path.resolve("node_modules/jest/bin/jest.js")
+const results = []
+
+function run(title, cmd, args, env = {}) {
+  console.log(`\n=== ${title} ===`)
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...env } })
+    child.on("exit", (code) => resolve(code ?? 1))
+  })
+}
+
+async function jest(title, testType, extraEnv = {}) {
+  const out = path.join(os.tmpdir(), `invoicebox-jest-${testType.replace(/\W/g, "-")}-${process.pid}.json`)
+  const code = await run(title, process.execPath, [jestBin, "--runInBand", "--forceExit", "--json", `--outputFile=${out}`], {
+    TEST_TYPE: testType,
+    NODE_OPTIONS: "--experimental-vm-modules",
+    ...extraEnv,
+  })
+  let passed = 0
+  let failed = code === 0 ? 0 : 1
+  if (fs.existsSync(out)) {
+    const r = JSON.parse(fs.readFileSync(out, "utf8"))
+    passed = r.numPassedTests
+    failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (code !== 0 && r.numFailedTests === 0 ? 1 : 0)
+    fs.rmSync(out)
+  }
+  results.push({ title, passed, failed })
+  return code
+}
+
+let exit = 0
+if (want("typecheck")) {
+  const code = await run("type check", process.execPath, [path.resolve("node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"])
+  results.push({ title: "type check", passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 })
+  exit ||= code
+}
+if (want("unit")) exit ||= await jest("unit tests", "unit")
+if (want("integration")) {
+  const db = await ensurePostgres({ name: "test", persistent: false, log: (s) => console.log(`[db] ${s}`) })
+  try {
+    exit ||= await jest("integration tests (Medusa + sandbox)", "integration:http", db.env)
+  } finally {
+    await db.stop().catch(() => {})
+  }
+}
+
+const passed = results.reduce((s, r) => s + r.passed, 0)
+const failed = results.reduce((s, r) => s + r.failed, 0)
+console.log("\nSummary:")
+for (const r of results) console.log(`  ${r.title}: ${r.passed} passed, ${r.failed} failed`)
+console.log(`tests: ${passed} passed, ${failed} failed`)
+process.exit(exit || (failed > 0 ? 1 : 0))
