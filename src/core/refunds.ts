@@ -1,0 +1,56 @@
+import type { BasketItem, RefundableBasketItem } from "./client/types"
+import { partOfLine } from "./lines"
+import { rublesToKopecks } from "./money"
+
+interface Available {
+  item: RefundableBasketItem
+  kopecks: number
+  quantity: number
+}
+
+/** What Invoicebox still holds refundable for the line, in kopecks. */
+export function refundableKopecks(item: RefundableBasketItem): number {
+  return rublesToKopecks(item.availableAmount ?? item.totalAmount)
+}
+
+/**
+ * Picks refund lines worth exactly `amount` kopecks from an order's refundable basket: the
+ * returned goods when they account for the whole amount; otherwise whole lines, then whole
+ * units, then the rest as one unit of the next line — never more than a line still holds.
+ * The caller checks `amount` against the refundable total first.
+ */
+export function allocateRefund(available: RefundableBasketItem[], amount: number, returned?: Map<string, number>): BasketItem[] {
+  const lines: Available[] = available
+    .map((item) => ({ item, kopecks: refundableKopecks(item), quantity: Number(item.quantity) }))
+    .filter((l) => l.kopecks > 0)
+
+  if (returned?.size) {
+    const picked: BasketItem[] = []
+    let value = 0
+    for (const l of lines) {
+      const qty = returned.get(l.item.sku)
+      if (!qty) continue
+      const take = Math.min(qty, l.quantity)
+      const total = take === l.quantity ? l.kopecks : Math.round((l.kopecks / l.quantity) * take)
+      value += total
+      picked.push(partOfLine(l.item, take, total))
+    }
+    if (value === amount && picked.length) return picked
+  }
+
+  const out: BasketItem[] = []
+  let rest = amount
+  for (const l of lines) {
+    if (rest === 0) break
+    if (rest >= l.kopecks) {
+      out.push(partOfLine(l.item, l.quantity, l.kopecks))
+      rest -= l.kopecks
+      continue
+    }
+    const unit = l.kopecks / l.quantity
+    const whole = Number.isInteger(unit) && rest % unit === 0 ? rest / unit : 1
+    out.push(partOfLine(l.item, whole, rest))
+    rest = 0
+  }
+  return out
+}
