@@ -1,0 +1,61 @@
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import type { MedusaContainer } from "@medusajs/framework/types"
+import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
+import { INVOICEBOX_PROVIDER_ID } from "./invoicebox-provider"
+
+export interface OrderInvoice {
+  sessionId: string
+  sessionStatus: string
+  paymentId?: string
+  capturedAt?: string | null
+  canceledAt?: string | null
+  /** The payment's data when a payment exists (it carries refunds), else the session's. */
+  data: InvoiceboxPaymentData
+}
+
+export interface OrderWithInvoices {
+  id: string
+  display_id?: number
+  invoices: OrderInvoice[]
+}
+
+/** The Invoicebox invoices of an order: its payment sessions of our provider and their payments. */
+export async function loadOrderInvoices(container: MedusaContainer, orderId: string): Promise<OrderWithInvoices | null> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "order",
+    fields: [
+      "id",
+      "display_id",
+      "payment_collections.payment_sessions.id",
+      "payment_collections.payment_sessions.status",
+      "payment_collections.payment_sessions.provider_id",
+      "payment_collections.payment_sessions.data",
+      "payment_collections.payments.id",
+      "payment_collections.payments.provider_id",
+      "payment_collections.payments.payment_session_id",
+      "payment_collections.payments.data",
+      "payment_collections.payments.captured_at",
+      "payment_collections.payments.canceled_at",
+    ],
+    filters: { id: orderId },
+  })
+  const order = data[0]
+  if (!order) return null
+  const invoices: OrderInvoice[] = []
+  for (const pc of order.payment_collections ?? []) {
+    for (const s of pc?.payment_sessions ?? []) {
+      if (s?.provider_id !== INVOICEBOX_PROVIDER_ID || !s.data?.invoicebox_order_id) continue
+      const payment = (pc.payments ?? []).find((p: any) => p?.payment_session_id === s.id)
+      invoices.push({
+        sessionId: s.id,
+        sessionStatus: s.status,
+        paymentId: payment?.id,
+        capturedAt: payment?.captured_at ?? null,
+        canceledAt: payment?.canceled_at ?? null,
+        data: (payment?.data?.invoicebox_order_id ? payment.data : s.data) as InvoiceboxPaymentData,
+      })
+    }
+  }
+  return { id: order.id, display_id: order.display_id, invoices }
+}
