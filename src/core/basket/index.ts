@@ -1,0 +1,3 @@
+export { buildBasket } from "./build"
+export { toWireBasketItems } from "./wire"
+export * from "./types"
