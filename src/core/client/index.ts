@@ -1,0 +1,20 @@
+export { InvoiceboxClient } from "./client"
+export type {
+  InvoiceboxClientLogger,
+  InvoiceboxClientOptions,
+  RecoveredOrder,
+  RecoveredRefund,
+} from "./client"
+export * from "./types"
+export { isLoopbackHost, assertSafeApiUrl } from "./url"
+export {
+  DEFAULT_RATE_LIMIT_DELAY_MS,
+  backoffDelayMs,
+  parseRetryAfter,
+  retryDelayFor,
+} from "./retry"
+export type { RetryPolicy } from "./retry"
+export { parseErrorBody } from "./http-errors"
+export type { ParsedErrorBody, RequestFailureSummary } from "./http-errors"
+export { buildUserAgent, packageVersion } from "./user-agent"
+export { toInvoiceboxDateTime } from "./datetime"
