@@ -1,0 +1,79 @@
+import { checkLine, checkTotals, lineTotal, parseKopecks, parseQuantity, vatOf } from "../arithmetic"
+import { findCounterparty } from "../counterparty"
+import { fakeRegistrationNumber, isValidInn, isValidKpp } from "../requisites"
+
+describe("sandbox arithmetic", () => {
+  it("parses wire numbers into exact kopecks and refuses a third decimal", () => {
+    expect(parseKopecks(2790.67)).toEqual({ ok: true, units: 279067 })
+    expect(parseKopecks(0.29)).toEqual({ ok: true, units: 29 })
+    expect(parseKopecks(1.005)).toEqual({ ok: false, reason: "too_many_decimals" })
+    expect(parseKopecks(1e-7)).toEqual({ ok: false, reason: "too_many_decimals" })
+    expect(parseKopecks(1e21)).toEqual({ ok: false, reason: "too_large" })
+    expect(parseKopecks("10.00")).toEqual({ ok: false, reason: "not_a_number" })
+    expect(parseQuantity(1.5)).toEqual({ ok: true, units: 1_500_000 })
+  })
+
+  it("rounds a fractional line total half-up", () => {
+    expect(lineTotal(9999, 1_500_000)).toBe(14999) // 149.985 -> 149.99
+    expect(lineTotal(1000, 333_333)).toBe(333) // 3.33333 -> 3.33
+    expect(vatOf(50000, 20)).toBe(8333)
+    expect(vatOf(100, 0)).toBe(0)
+  })
+
+  const line = { quantityMicro: 7_000_000, amount: 1000, amountWoVat: 833, totalAmount: 7000, totalVatAmount: 1167, vatCode: "RUS_VAT20" }
+
+  it("accepts the per-unit rounding error up to ceil(q/2)+1 kopecks", () => {
+    // 8.33 * 7 + 11.67 = 69.98: two kopecks short, allowed for seven units.
+    expect(checkLine(line, "l")).toEqual([])
+    // VAT may be one kopeck off the exact 1166.67 kopecks either way, not more.
+    expect(checkLine({ ...line, totalVatAmount: 1166 }, "l")).toEqual([])
+    expect(checkLine({ ...line, totalVatAmount: 1168 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_total_vat_amount"])
+  })
+
+  it("names each broken rule with its Invoicebox code", () => {
+    expect(checkLine({ ...line, totalAmount: 7001, totalVatAmount: 1167 }, "l").map((p) => p.code)).toContain("wrong_basket_item_total_amount")
+    expect(checkLine({ ...line, totalVatAmount: 1165 }, "l").map((p) => p.code)).toContain("wrong_basket_item_total_vat_amount")
+    expect(checkLine({ ...line, amountWoVat: 820 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_amount_wo_vat"])
+    expect(checkLine({ ...line, vatCode: "VATNONE", totalVatAmount: 1, amountWoVat: 1000 }, "l").map((p) => p.code)).toContain(
+      "wrong_basket_item_total_vat_amount"
+    )
+    expect(checkLine({ ...line, amount: -1 }, "l")[0].code).toBe("wrong_basket_item_total_amount")
+    expect(checkLine({ ...line, totalVatAmount: 8000 }, "l")[0].code).toBe("wrong_basket_item_total_vat_amount")
+    expect(checkTotals([line], 7000, 1167)).toEqual([])
+    expect(checkTotals([line], 7001, 1166).map((p) => p.code)).toEqual(["wrong_total_amount", "wrong_total_vat_amount"])
+  })
+})
+
+describe("sandbox requisites", () => {
+  it("checks ИНН checksums and КПП format", () => {
+    expect(isValidInn("7707083893")).toBe(true)
+    expect(isValidInn("7707083894")).toBe(false)
+    expect(isValidInn("500100732259")).toBe(true)
+    expect(isValidInn("500100732258")).toBe(false)
+    expect(isValidInn("123321")).toBe(false)
+    expect(isValidKpp("773601001")).toBe(true)
+    expect(isValidKpp("7736AB001")).toBe(true)
+    expect(isValidKpp("77360100")).toBe(false)
+  })
+
+  it("builds fake ОГРН/ОГРНИП with a valid check digit", () => {
+    const ogrn = fakeRegistrationNumber("7701234567", false)
+    const ogrnip = fakeRegistrationNumber("500100732259", true)
+    expect(ogrn).toHaveLength(13)
+    expect(ogrnip).toHaveLength(15)
+    expect(Number(BigInt(ogrn.slice(0, 12)) % 11n % 10n)).toBe(Number(ogrn[12]))
+    expect(Number(BigInt(ogrnip.slice(0, 14)) % 13n % 10n)).toBe(Number(ogrnip[14]))
+  })
+
+  it("knows real companies and invents deterministic ones for other valid ИНН", () => {
+    expect(findCounterparty("7707083893")).toMatchObject({
+      name: "ПАО Сбербанк",
+      taxRegistrationReasonCode: "773601001",
+      registrationAddress: "117312, г. Москва, ул. Вавилова, д. 19",
+    })
+    expect(findCounterparty("500100732259")).toMatchObject({ name: "ИП Тестов 500100732259", taxRegistrationReasonCode: null })
+    expect(findCounterparty("7704217370")).toEqual(findCounterparty("7704217370"))
+    expect(findCounterparty("7704217370")?.name).toBe("ООО «Тестовая компания 7704217370»")
+    expect(findCounterparty("7707083894")).toBeNull()
+  })
+})

@@ -1,0 +1,208 @@
+import { Sandbox, startSandbox } from "../index"
+import { call, uniqueId, vatOrder } from "./helpers"
+
+const ORDER = "/v3/billing/api/order/order"
+const REFUND = "/v3/billing/api/order/refund-order"
+const SHIPMENT = "/v3/billing/api/order/shipment"
+
+type Line = Record<string, any>
+
+describe("sandbox refunds and shipments", () => {
+  let sandbox: Sandbox
+  let base: string
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0 })
+    base = sandbox.url
+  })
+  afterAll(() => sandbox.close())
+  beforeEach(() => sandbox.reset())
+
+  async function paidOrder(): Promise<Record<string, any>> {
+    const order = (await call(base, "POST", ORDER, vatOrder())).body.data
+    return sandbox.pay(order.id)
+  }
+
+  function refundOf(parentId: string, lines: Line[], overrides: Record<string, unknown> = {}) {
+    const amount = lines.reduce((sum, line) => sum + Math.round(line.totalAmount * 100), 0) / 100
+    const vatAmount = lines.reduce((sum, line) => sum + Math.round(line.totalVatAmount * 100), 0) / 100
+    return { parentId, merchantOrderId: uniqueId("refund"), description: "Возврат по претензии", amount, vatAmount, basketItems: lines, ...overrides }
+  }
+
+  /** One unit of the router: 1200.00 incl. 200.00 VAT. */
+  const oneRouter = (order: Record<string, any>): Line => ({ ...order.basketItems[0], quantity: 1, totalAmount: 1200, totalVatAmount: 200 })
+
+  describe("refunds", () => {
+    it("refuses to refund an order that is not paid", async () => {
+      const order = (await call(base, "POST", ORDER, vatOrder())).body.data
+      const reply = await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)]))
+      expect(reply.status).toBe(422)
+      expect(reply.body.error.code).toBe("wrong_order_status")
+    })
+
+    it("404s a refund of an unknown parent", async () => {
+      const reply = await call(base, "POST", REFUND, refundOf("00000000-0000-0000-0000-000000000000", [oneRouter(vatOrder())]))
+      expect(reply.status).toBe(404)
+    })
+
+    it("creates a partial refund and lowers what remains refundable", async () => {
+      const order = await paidOrder()
+      const reply = await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)]))
+      expect(reply.status).toBe(200)
+      expect(reply.body.data).toMatchObject({ parentId: order.id, amount: 1200, vatAmount: 200, currencyId: "RUB", status: "created" })
+      // refundCompleteAfterMs defaults to 0 in the programmatic sandbox.
+      expect(sandbox.refunds()[0].status).toBe("completed")
+
+      const rest = await call(base, "GET", `${ORDER}/${order.id}/refund-basket-item`)
+      expect(rest.status).toBe(200)
+      expect(rest.body.data).toEqual([
+        expect.objectContaining({ sku: "SKU-1", quantity: 2, amount: 1200, totalAmount: 2400, availableAmount: 2400, availableVatAmount: 400 }),
+        expect.objectContaining({ sku: "delivery", quantity: 1, availableAmount: 500, availableVatAmount: 83.33 }),
+      ])
+    })
+
+    it("refuses more than is refundable per line, by quantity and by amount", async () => {
+      const order = await paidOrder()
+      const tooMany = { ...order.basketItems[0], quantity: 4, totalAmount: 4800, totalVatAmount: 800 }
+      const byQuantity = await call(base, "POST", REFUND, refundOf(order.id, [tooMany]))
+      expect(byQuantity.status).toBe(422)
+      expect(byQuantity.body.error.code).toBe("refund_amount_exceeded")
+
+      const deliveryTwice = { ...order.basketItems[1], quantity: 1, amount: 600, amountWoVat: 500, totalAmount: 600, totalVatAmount: 100 }
+      const byAmount = await call(base, "POST", REFUND, refundOf(order.id, [deliveryTwice]))
+      expect(byAmount.status).toBe(422)
+      expect(byAmount.body.error.fields).toContainEqual(expect.objectContaining({ name: "basketItems[0].totalAmount", code: "refund_amount_exceeded" }))
+      expect(sandbox.refunds()).toHaveLength(0)
+    })
+
+    it("refuses a line whose sku is not in the order", async () => {
+      const order = await paidOrder()
+      const reply = await call(base, "POST", REFUND, refundOf(order.id, [{ ...oneRouter(order), sku: "OTHER" }]))
+      expect(reply.status).toBe(422)
+      expect(reply.body.error.code).toBe("basket_item_not_found")
+    })
+
+    it("validates refund arithmetic like an order", async () => {
+      const order = await paidOrder()
+      const wrongVat = await call(base, "POST", REFUND, refundOf(order.id, [{ ...oneRouter(order), totalVatAmount: 150 }]))
+      expect(wrongVat.body.error.code).toBe("wrong_basket_item_total_vat_amount")
+      const wrongTotal = await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { amount: 1000 }))
+      expect(wrongTotal.body.error.code).toBe("wrong_total_amount")
+      const longNumber = await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { merchantOrderId: "r".repeat(101) }))
+      expect(longNumber.body.error.fields[0].name).toBe("merchantOrderId")
+    })
+
+    it("never accepts a refund merchantOrderId twice", async () => {
+      const order = await paidOrder()
+      const request = refundOf(order.id, [oneRouter(order)])
+      expect((await call(base, "POST", REFUND, request)).status).toBe(200)
+      const again = await call(base, "POST", REFUND, request)
+      expect(again.status).toBe(422)
+      expect(again.body.error.code).toBe("merchant_order_id_duplicate")
+      expect(sandbox.refunds()).toHaveLength(1)
+    })
+
+    it("takes a remainder as one unit priced at the remaining amount, and nothing after that", async () => {
+      const order = await paidOrder()
+      // 1000.00 of the 3600.00 routers: not a whole number of units.
+      const partial = { ...order.basketItems[0], quantity: 1, amount: 1000, amountWoVat: 833.33, totalAmount: 1000, totalVatAmount: 166.67 }
+      expect((await call(base, "POST", REFUND, refundOf(order.id, [partial]))).status).toBe(200)
+
+      const rest = (await call(base, "GET", `${ORDER}/${order.id}/refund-basket-item`)).body.data
+      expect(rest[0]).toMatchObject({ sku: "SKU-1", quantity: 1, amount: 2600, totalAmount: 2600, availableAmount: 2600, availableVatAmount: 433.33 })
+      const full = await call(base, "POST", REFUND, refundOf(order.id, rest.map(({ availableAmount, availableVatAmount, availableQuantity, ...line }: Line) => line)))
+      expect(full.status).toBe(200)
+      expect(full.body.data.amount).toBe(3100)
+
+      const empty = await call(base, "GET", `${ORDER}/${order.id}/refund-basket-item`)
+      expect(empty.body.data).toEqual([])
+      const more = await call(base, "POST", REFUND, refundOf(order.id, [partial]))
+      expect(more.body.error.code).toBe("refund_amount_exceeded")
+    })
+
+    it("keeps draft refunds as drafts and lists refunds by filter", async () => {
+      const order = await paidOrder()
+      const draft = await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))
+      expect(draft.body.data.status).toBe("draft")
+      const created = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)]))).body.data
+
+      const byParent = await call(base, "GET", `/v3/filter/api/order/refund-order?parentId=${order.id}`)
+      expect(byParent.body.data).toHaveLength(2)
+      expect(byParent.body.metaData.totalCount).toBe(2)
+      const drafts = await call(base, "GET", "/v3/filter/api/order/refund-order?status=draft")
+      expect(drafts.body.data.map((r: { id: string }) => r.id)).toEqual([draft.body.data.id])
+      const byNumber = await call(base, "GET", `/v3/filter/api/order/refund-order?merchantOrderId=${created.merchantOrderId}`)
+      expect(byNumber.body.data.map((r: { id: string }) => r.id)).toEqual([created.id])
+      const byId = await call(base, "GET", `/v3/filter/api/order/refund-order?id=${created.id}`)
+      expect(byId.body.data[0].status).toBe("completed")
+    })
+
+    it("completes refunds after the configured delay", async () => {
+      const slow = await startSandbox({ port: 0, refundCompleteAfterMs: 50 })
+      try {
+        const order = (await call(slow.url, "POST", ORDER, vatOrder())).body.data
+        await slow.pay(order.id)
+        const refund = await call(slow.url, "POST", REFUND, refundOf(order.id, [oneRouter(order)]))
+        expect(refund.body.data.status).toBe("created")
+        expect(slow.refunds()[0].status).toBe("created")
+        await new Promise((resolve) => setTimeout(resolve, 80))
+        expect(slow.refunds()[0].status).toBe("completed")
+      } finally {
+        await slow.close()
+      }
+    })
+
+    it("refunds everything left from the cabinet control route", async () => {
+      const order = await paidOrder()
+      const partial = await call(base, "POST", `/__sandbox/orders/${order.id}/refunds`, { amount: 100 })
+      expect(partial.status).toBe(200)
+      expect(partial.body.data).toMatchObject({ amount: 100, vatAmount: 16.67 })
+      const rest = await call(base, "POST", `/__sandbox/orders/${order.id}/refunds`)
+      expect(rest.body.data).toMatchObject({ amount: 4000, vatAmount: 666.66 })
+      const nothing = await call(base, "POST", `/__sandbox/orders/${order.id}/refunds`)
+      expect(nothing.status).toBe(422)
+      expect(nothing.body.error.code).toBe("refund_amount_exceeded")
+    })
+
+    it("refunds chosen lines from the cabinet with whole units", async () => {
+      const order = await paidOrder()
+      const refund = sandbox.createRefund(order.id, { lines: [{ sku: "SKU-1", quantity: 2 }] })
+      expect(refund).toMatchObject({ amount: 2400, vatAmount: 400 })
+      expect(refund.basketItems[0]).toMatchObject({ quantity: 2, amount: 1200, amountWoVat: 1000 })
+    })
+  })
+
+  describe("shipments", () => {
+    it("registers shipments of a paid order and refuses to ship beyond it", async () => {
+      const order = await paidOrder()
+      const two = { ...order.basketItems[0], quantity: 2, totalAmount: 2400, totalVatAmount: 400 }
+      const first = await call(base, "POST", SHIPMENT, { orderId: order.id, documentNumber: "УПД-1", documentDate: "2026-01-15", basketItems: [two] })
+      expect(first.status).toBe(200)
+      expect(first.body.data).toMatchObject({ id: 1, orderId: order.id, status: "completed", amount: 2400, documentNumber: "УПД-1" })
+
+      const beyond = await call(base, "POST", SHIPMENT, { orderId: order.id, basketItems: [two] })
+      expect(beyond.status).toBe(422)
+      expect(beyond.body.error.code).toBe("shipment_amount_exceeded")
+
+      const rest = await call(base, "POST", SHIPMENT, { orderId: order.id, final: true, basketItems: [{ ...two, quantity: 1, totalAmount: 1200, totalVatAmount: 200 }, order.basketItems[1]] })
+      expect(rest.status).toBe(200)
+      expect(rest.body.data).toMatchObject({ id: 2, final: true, amount: 1700 })
+
+      const listed = await call(base, "GET", `/v3/filter/api/order/shipment?orderId=${order.id}`)
+      expect(listed.body.data.map((s: { id: number }) => s.id)).toEqual([1, 2])
+      const mcp = await call(base, "GET", `/v3/billing/api/order/shipment?orderId=${order.id}`)
+      expect(mcp.body.metaData.totalCount).toBe(2)
+      const byId = await call(base, "GET", "/v3/filter/api/order/shipment?id=2")
+      expect(byId.body.data.map((s: { id: number }) => s.id)).toEqual([2])
+    })
+
+    it("refuses shipments of unpaid orders and bad document fields", async () => {
+      const order = (await call(base, "POST", ORDER, vatOrder())).body.data
+      const unpaid = await call(base, "POST", SHIPMENT, { orderId: order.id, basketItems: order.basketItems })
+      expect(unpaid.body.error.code).toBe("wrong_order_status")
+      const badDate = await call(base, "POST", SHIPMENT, { orderId: order.id, documentDate: "2026-02-30", documentNumber: "x".repeat(37), basketItems: order.basketItems })
+      expect(badDate.status).toBe(422)
+      expect(badDate.body.error.fields.map((f: { name: string }) => f.name).sort()).toEqual(["documentDate", "documentNumber"])
+    })
+  })
+})

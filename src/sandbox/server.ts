@@ -1,0 +1,545 @@
+/**
+ * The Invoicebox emulator's HTTP layer.
+ *
+ * Built on plain node:http rather than a framework: the sandbox needs no middleware, and fault
+ * injection needs exact control over each socket (answer nothing, destroy it before or after the
+ * request was applied, keep it hanging) which frameworks hide.
+ */
+import { randomUUID } from "node:crypto"
+import http from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { findCounterparty } from "./counterparty"
+import { ActiveFault, Faults, FaultSpec, parseFaultSpec, RateLimiter } from "./faults"
+import { phpJson } from "./json"
+import { Delivery, Notifier } from "./notifications"
+import { renderNotFoundPage, renderPaymentPage, renderResultPage } from "./payment-page"
+import { applyListQuery, FieldKind } from "./query"
+import { CabinetRefundRequest, notFound, SandboxOrder, SandboxRefund, SandboxShipment, SandboxState } from "./state"
+import { ApiError, isObject } from "./validation"
+
+export const DEMO_MERCHANT_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+export const DEMO_API_TOKEN = "b37c4c689295904ed21eee5d9a48d42e"
+
+/** Spread over about 24 hours, like Invoicebox's "10 more times over the following 24 h". */
+export const DEFAULT_RETRY_DELAYS_MS = [60, 300, 900, 1800, 3600, 7200, 10800, 14400, 21600, 25200].map((s) => s * 1000)
+
+export interface SandboxOptions {
+  /** 0 = a random free port. */
+  port?: number
+  host?: string
+  merchantId?: string
+  apiToken?: string
+  /** The shop's notification signing key ("API ключ"); default "test". */
+  notificationKey?: string
+  /** HMAC algorithm of notifications; default sha1. */
+  notificationAlgorithm?: string
+  rateLimit?: { limit: number; windowMs: number }
+  /** attempts = total tries including the first (default 11: the first plus Invoicebox's 10 repeats). */
+  notificationRetry?: { attempts: number; delaysMs: number[] }
+  /** How long a shop may take to answer a notification (default 20000, as Invoicebox). */
+  notificationTimeoutMs?: number
+  /** The shop-wide notification URL, used for orders created without notificationUrl. */
+  notificationUrl?: string
+  /** Base of paymentUrl; default the sandbox URL. */
+  paymentPageBaseUrl?: string
+  /** ms until a created refund becomes completed; 0 (default) = at once, negative = never. */
+  refundCompleteAfterMs?: number
+  /** How often overdue orders are expired (they are also checked on every request); default 1000. */
+  expirySweepMs?: number
+  logger?: (line: string) => void
+}
+
+export interface Sandbox {
+  url: string
+  port: number
+  close(): Promise<void>
+  orders(): SandboxOrder[]
+  refunds(): SandboxRefund[]
+  shipments(): SandboxShipment[]
+  deliveries(): Delivery[]
+  /** Marks the order paid and resolves after the first notification attempt. */
+  pay(orderId: string): Promise<SandboxOrder>
+  expire(orderId: string): Promise<SandboxOrder>
+  cancel(orderId: string): Promise<SandboxOrder>
+  /** A refund made in the Invoicebox cabinet; everything still refundable when called without input. */
+  createRefund(orderId: string, input?: CabinetRefundRequest): SandboxRefund
+  /** Completes a created refund now (useful with refundCompleteAfterMs < 0). */
+  completeRefund(refundId: string): SandboxRefund
+  injectFault(fault: FaultSpec): void
+  clearFaults(): void
+  setRateLimit(limit: number, windowMs: number): void
+  blockNotifications(blocked: boolean): void
+  reset(): void
+}
+
+type Json = Record<string, unknown>
+
+interface Call {
+  req: http.IncomingMessage
+  res: http.ServerResponse
+  /** commit-then-drop: the request is applied, then the socket is destroyed instead of answering. */
+  dropAfterCommit: boolean
+}
+
+const BODY_LIMIT = 1024 * 1024
+
+const ORDER_FIELDS: Record<string, FieldKind> = {
+  id: "string",
+  merchantId: "string",
+  merchantOrderId: "string",
+  status: "string",
+  parentId: "string",
+  orderContainerId: "string",
+  currencyId: "string",
+  amount: "number",
+  createdAt: "date",
+  expirationDate: "date",
+  paidAt: "date",
+}
+const REFUND_FIELDS: Record<string, FieldKind> = {
+  id: "string",
+  parentId: "string",
+  merchantId: "string",
+  merchantOrderId: "string",
+  status: "string",
+  amount: "number",
+  createdAt: "date",
+}
+const SHIPMENT_FIELDS: Record<string, FieldKind> = {
+  id: "number",
+  orderId: "string",
+  merchantId: "string",
+  status: "string",
+  createdAt: "date",
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size > BODY_LIMIT) {
+        reject(new ApiError(413, "payload_too_large", "Payload Too Large"))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("error", reject)
+  })
+}
+
+async function readJson(req: http.IncomingMessage, { optional = false } = {}): Promise<unknown> {
+  const text = await readBody(req)
+  if (text.trim() === "") {
+    if (optional) return undefined
+    throw new ApiError(400, "bad_request", "Request body is required")
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ApiError(400, "bad_request", "Malformed JSON")
+  }
+}
+
+function displayHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1"
+  if (host === "::") return "[::1]"
+  return host.includes(":") ? `[${host}]` : host
+}
+
+export class InvoiceboxSandbox implements Sandbox {
+  url = ""
+  port = 0
+  private readonly server: http.Server
+  private readonly sockets = new Set<Socket>()
+  private readonly state: SandboxState
+  private readonly notifier: Notifier
+  private readonly faults = new Faults()
+  private readonly limiter: RateLimiter
+  private readonly merchantId: string
+  private readonly apiToken: string
+  private readonly userId = randomUUID()
+  private sweepTimer?: NodeJS.Timeout
+  private closing?: Promise<void>
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.merchantId = options.merchantId ?? DEMO_MERCHANT_ID
+    this.apiToken = options.apiToken ?? DEMO_API_TOKEN
+    this.limiter = new RateLimiter(options.rateLimit?.limit ?? 100, options.rateLimit?.windowMs ?? 30_000)
+    this.notifier = new Notifier({
+      key: options.notificationKey ?? "test",
+      algorithm: options.notificationAlgorithm,
+      timeoutMs: options.notificationTimeoutMs ?? 20_000,
+      attempts: options.notificationRetry?.attempts ?? 11,
+      delaysMs: options.notificationRetry?.delaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+      defaultUrl: options.notificationUrl,
+      logger: options.logger,
+    })
+    this.state = new SandboxState({
+      merchantId: this.merchantId,
+      paymentUrl: (id) => `${(this.options.paymentPageBaseUrl ?? this.url).replace(/\/+$/, "")}/pay/${id}`,
+      onStatusChange: (order) => this.notifier.notify(order, order),
+      refundCompleteAfterMs: options.refundCompleteAfterMs ?? 0,
+    })
+    this.server = http.createServer((req, res) => void this.handle(req, res))
+    this.server.on("connection", (socket) => {
+      this.sockets.add(socket)
+      socket.on("close", () => this.sockets.delete(socket))
+    })
+  }
+
+  async listen(): Promise<this> {
+    const host = this.options.host ?? "127.0.0.1"
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject)
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off("error", reject)
+        resolve()
+      })
+    })
+    this.port = (this.server.address() as AddressInfo).port
+    this.url = `http://${displayHost(host)}:${this.port}`
+    const sweepMs = this.options.expirySweepMs ?? 1000
+    if (sweepMs > 0) {
+      this.sweepTimer = setInterval(() => this.state.sweepExpired(), sweepMs)
+      // The sweep alone must not keep a process (or a test run) alive.
+      this.sweepTimer.unref()
+    }
+    return this
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.sweepTimer) clearInterval(this.sweepTimer)
+      this.state.clearTimers()
+      this.notifier.close()
+      this.server.close(() => resolve())
+      // Hanging faults keep sockets open on purpose; closing must not wait for them.
+      for (const socket of this.sockets) socket.destroy()
+      this.server.closeAllConnections()
+    })
+    return this.closing
+  }
+
+  // ---- programmatic control ---------------------------------------------------------------
+
+  orders(): SandboxOrder[] {
+    return this.state.listOrders()
+  }
+  refunds(): SandboxRefund[] {
+    return this.state.listRefunds()
+  }
+  shipments(): SandboxShipment[] {
+    return this.state.listShipments()
+  }
+  deliveries(): Delivery[] {
+    return this.notifier.deliveries()
+  }
+
+  private async transition(orderId: string, to: "completed" | "expired" | "canceled"): Promise<SandboxOrder> {
+    const { order, notified } = this.state.transition(orderId, to)
+    await notified
+    return this.state.getOrder(orderId) ?? order
+  }
+  pay(orderId: string): Promise<SandboxOrder> {
+    return this.transition(orderId, "completed")
+  }
+  expire(orderId: string): Promise<SandboxOrder> {
+    return this.transition(orderId, "expired")
+  }
+  cancel(orderId: string): Promise<SandboxOrder> {
+    return this.transition(orderId, "canceled")
+  }
+  createRefund(orderId: string, input?: CabinetRefundRequest): SandboxRefund {
+    return this.state.createCabinetRefund(orderId, input)
+  }
+  completeRefund(refundId: string): SandboxRefund {
+    return this.state.completeRefund(refundId)
+  }
+  injectFault(fault: FaultSpec): void {
+    this.faults.add(fault)
+  }
+  clearFaults(): void {
+    this.faults.clear()
+  }
+  setRateLimit(limit: number, windowMs: number): void {
+    this.limiter.set(limit, windowMs)
+  }
+  blockNotifications(blocked: boolean): void {
+    this.notifier.blocked = blocked
+  }
+  /** Back to the state right after start: no data, no faults, initial rate limit, notifications on. */
+  reset(): void {
+    this.state.reset()
+    this.notifier.reset()
+    this.faults.clear()
+    this.limiter.set(this.options.rateLimit?.limit ?? 100, this.options.rateLimit?.windowMs ?? 30_000)
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = randomUUID()
+    res.setHeader("X-Request-Id", requestId)
+    const call: Call = { req, res, dropAfterCommit: false }
+    const url = new URL(req.url ?? "/", "http://sandbox.invalid")
+    const path = url.pathname.replace(/\/+$/, "") || "/"
+    const method = req.method ?? "GET"
+    if (this.options.logger) {
+      res.on("finish", () => this.options.logger?.(`${method} ${url.pathname}${url.search} -> ${res.statusCode} [${requestId}]`))
+    }
+    try {
+      this.state.sweepExpired()
+      if (path.startsWith("/__sandbox/")) return await this.control(call, method, path.slice("/__sandbox".length), url.searchParams)
+      if (path.startsWith("/pay/")) return await this.paymentPage(call, method, path)
+      const api = /^\/(v3|l3)(\/.*)$/.exec(path)
+      if (api) return await this.api(call, method, api[2], url.searchParams)
+      if (path === "/" && method === "GET") {
+        return this.json(call, 200, {
+          data: { name: "Invoicebox sandbox", api: [`${this.url}/v3`, `${this.url}/l3`], merchantId: this.merchantId },
+          extendedData: [],
+        })
+      }
+      throw new ApiError(404, "not_found", "Not Found")
+    } catch (error) {
+      if (error instanceof ApiError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value)
+        return this.json(call, error.status, error.toBody())
+      }
+      this.options.logger?.(`internal error [${requestId}]: ${(error as Error)?.stack ?? String(error)}`)
+      return this.json(call, 500, { error: { message: "Internal Server Error", code: "internal_error", fields: [] } })
+    }
+  }
+
+  private json(call: Call, status: number, body: unknown): void {
+    if (call.dropAfterCommit) {
+      call.req.socket.destroy()
+      return
+    }
+    if (call.res.headersSent || call.res.destroyed) return
+    const text = phpJson(body)
+    call.res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) })
+    call.res.end(text)
+  }
+
+  private html(call: Call, status: number, page: string): void {
+    call.res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(page) })
+    call.res.end(page)
+  }
+
+  /** Applies an injected fault; returns true when the call must not be handled any further. */
+  private applyFault(call: Call, fault: ActiveFault): boolean {
+    switch (fault.mode) {
+      case "500":
+        this.json(call, 500, { error: { message: "Internal Server Error", code: "internal_error", fields: [] } })
+        return true
+      case "429":
+        call.res.setHeader("Retry-After", String(fault.retryAfterSeconds))
+        this.json(call, 429, { error: { message: "Too Many Requests", code: "too_many_requests", fields: [] } })
+        return true
+      case "hang":
+        // Nothing is read or written; close() destroys the socket.
+        return true
+      case "reset":
+        call.req.socket.destroy()
+        return true
+      case "commit-then-drop":
+        call.dropAfterCommit = true
+        return false
+    }
+  }
+
+  private authorize(call: Call): string | null {
+    const header = call.req.headers.authorization
+    if (header === undefined) return null
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+    if (token !== this.apiToken) throw new ApiError(401, "unauthorized", "Unauthorized")
+    return token
+  }
+
+  private async api(call: Call, method: string, path: string, query: URLSearchParams): Promise<void> {
+    const fault = this.faults.take(method, path)
+    if (fault && this.applyFault(call, fault)) return
+
+    const header = call.req.headers.authorization
+    const rateKey = header ?? `ip:${call.req.socket.remoteAddress}`
+    const limited = this.limiter.check(rateKey)
+    if (!limited.ok) {
+      throw new ApiError(429, "too_many_requests", "Too Many Requests", [], { "Retry-After": String(limited.retryAfterSeconds) })
+    }
+
+    if (path === "/security/api/auth/auth") {
+      if (method !== "GET") throw new ApiError(405, "method_not_allowed", "Method Not Allowed")
+      // Documented quirk: without a token the check succeeds with userId null.
+      const token = this.authorize(call)
+      return this.json(call, 200, {
+        data: token ? { userId: this.userId, profile: null, accessToken: token } : { userId: null, profile: null, accessToken: null },
+        extendedData: [],
+      })
+    }
+    if (this.authorize(call) === null) throw new ApiError(401, "unauthorized", "Unauthorized")
+
+    const ok = (data: unknown, metaData?: unknown) =>
+      this.json(call, 200, metaData === undefined ? { data, extendedData: [] } : { data, extendedData: [], metaData })
+    const allow = (...methods: string[]) => {
+      if (!methods.includes(method)) throw new ApiError(405, "method_not_allowed", "Method Not Allowed")
+    }
+
+    if (path === "/billing/api/order/order") {
+      allow("POST")
+      return ok(this.state.createOrder(await readJson(call.req)))
+    }
+    const refundable = /^\/billing\/api\/order\/order\/([^/]+)\/refund-basket-item$/.exec(path)
+    if (refundable) {
+      allow("GET")
+      return ok(this.state.refundableBasket(decodeURIComponent(refundable[1])))
+    }
+    const single = /^\/billing\/api\/order\/order\/([^/]+)$/.exec(path)
+    if (single) {
+      allow("GET", "PUT", "DELETE")
+      const id = decodeURIComponent(single[1])
+      if (method === "GET") {
+        const order = this.state.getOrder(id)
+        if (!order) throw notFound("Order", "id")
+        return ok(order)
+      }
+      if (method === "PUT") return ok(this.state.updateOrder(id, await readJson(call.req)))
+      const { order, notified } = this.state.transition(id, "canceled")
+      // The answer does not wait for the shop: the shop may be busy calling this very API.
+      notified.catch(() => undefined)
+      return ok(order)
+    }
+    if (path === "/filter/api/order/order") {
+      allow("GET")
+      const list = applyListQuery(this.state.listOrders(), query, ORDER_FIELDS)
+      return ok(list.items, list.metaData)
+    }
+    if (path === "/billing/api/order/refund-order") {
+      allow("POST")
+      return ok(this.state.createRefund(await readJson(call.req)))
+    }
+    if (path === "/filter/api/order/refund-order") {
+      allow("GET")
+      const list = applyListQuery(this.state.listRefunds(), query, REFUND_FIELDS)
+      return ok(list.items, list.metaData)
+    }
+    if (path === "/billing/api/order/shipment") {
+      allow("POST", "GET")
+      if (method === "POST") return ok(this.state.createShipment(await readJson(call.req)))
+      const list = applyListQuery(this.state.listShipments(), query, SHIPMENT_FIELDS)
+      return ok(list.items, list.metaData)
+    }
+    if (path === "/filter/api/order/shipment") {
+      allow("GET")
+      const list = applyListQuery(this.state.listShipments(), query, SHIPMENT_FIELDS)
+      return ok(list.items, list.metaData)
+    }
+    if (path === "/filter/api/counterparty-detail") {
+      allow("GET")
+      const inn = query.get("vatNumber")
+      if (!inn) {
+        throw new ApiError(422, "validation_error", "Validation Error", [{ name: "vatNumber", code: "required", message: "vatNumber is required" }])
+      }
+      const found = findCounterparty(inn)
+      if (!found) {
+        throw new ApiError(422, "validation_error", "Validation Error", [
+          { name: "vatNumber", code: "wrong_value", message: "vatNumber is not a valid ИНН" },
+        ])
+      }
+      return ok([found], { totalCount: 1, pageSize: 30, page: 1 })
+    }
+    throw new ApiError(404, "not_found", "Not Found")
+  }
+
+  private async control(call: Call, method: string, path: string, query: URLSearchParams): Promise<void> {
+    const ok = (data: unknown, extra: Json = {}) => this.json(call, 200, { data, extendedData: [], ...extra })
+    const transition = /^\/orders\/([^/]+)\/(pay|expire|cancel)$/.exec(path)
+    if (transition && method === "POST") {
+      const id = decodeURIComponent(transition[1])
+      const to = transition[2] === "pay" ? "completed" : transition[2] === "expire" ? "expired" : "canceled"
+      const before = this.notifier.deliveries().length
+      const order = await this.transition(id, to)
+      return ok(order, { deliveries: this.notifier.deliveries().slice(before).filter((entry) => entry.orderId === id) })
+    }
+    const refunds = /^\/orders\/([^/]+)\/refunds$/.exec(path)
+    if (refunds && method === "POST") {
+      const body = await readJson(call.req, { optional: true })
+      if (body !== undefined && !isObject(body)) throw new ApiError(400, "bad_request", "The body must be a JSON object")
+      return ok(this.state.createCabinetRefund(decodeURIComponent(refunds[1]), (body ?? {}) as CabinetRefundRequest))
+    }
+    const completeRefund = /^\/refunds\/([^/]+)\/complete$/.exec(path)
+    if (completeRefund && method === "POST") return ok(this.state.completeRefund(decodeURIComponent(completeRefund[1])))
+    if (path === "/state" && method === "GET") {
+      return ok({ orders: this.orders(), refunds: this.refunds(), shipments: this.shipments() })
+    }
+    if (path === "/deliveries" && method === "GET") {
+      const orderId = query.get("orderId")
+      return ok(this.deliveries().filter((entry) => !orderId || entry.orderId === orderId))
+    }
+    if (path === "/faults") {
+      if (method === "POST") {
+        this.faults.add(parseFaultSpec(await readJson(call.req)))
+        return ok(this.faults.list())
+      }
+      if (method === "DELETE") {
+        this.faults.clear()
+        return ok([])
+      }
+      if (method === "GET") return ok(this.faults.list())
+    }
+    if (path === "/rate-limit" && method === "POST") {
+      const body = await readJson(call.req)
+      const limit = isObject(body) ? body.limit : undefined
+      const windowMs = isObject(body) ? body.windowMs ?? this.limiter.windowMs : undefined
+      if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || typeof windowMs !== "number" || windowMs < 1) {
+        throw new ApiError(422, "validation_error", "Validation Error", [
+          { name: "limit", code: "wrong_value", message: "limit (positive integer) and windowMs (positive) are required" },
+        ])
+      }
+      this.setRateLimit(limit, windowMs)
+      return ok({ limit, windowMs })
+    }
+    const block = /^\/notifications\/(block|unblock)$/.exec(path)
+    if (block && method === "POST") {
+      this.blockNotifications(block[1] === "block")
+      return ok({ blocked: this.notifier.blocked })
+    }
+    if (path === "/reset" && method === "POST") {
+      this.reset()
+      return ok({ reset: true })
+    }
+    throw new ApiError(404, "not_found", "Not Found")
+  }
+
+  private async paymentPage(call: Call, method: string, path: string): Promise<void> {
+    const match = /^\/pay\/([^/]+)(?:\/(confirm|decline))?$/.exec(path)
+    const id = match ? decodeURIComponent(match[1]) : ""
+    const order = match ? this.state.getOrder(id) : undefined
+    if (!match || !order) return this.html(call, 404, renderNotFoundPage())
+    if (!match[2]) {
+      if (method !== "GET") return this.html(call, 405, renderResultPage(order, "Метод не поддерживается."))
+      return this.html(call, 200, renderPaymentPage(order))
+    }
+    if (method !== "POST") return this.html(call, 405, renderResultPage(order, "Метод не поддерживается."))
+    await readBody(call.req)
+    if (order.status !== "created") {
+      return this.html(call, 409, renderResultPage(order, "Счёт уже нельзя оплатить или отклонить."))
+    }
+    const confirmed = match[2] === "confirm"
+    const after = await this.transition(id, confirmed ? "completed" : "canceled")
+    const target = confirmed ? after.successUrl : after.failUrl
+    if (typeof target === "string" && target !== "") {
+      call.res.writeHead(303, { Location: target, "Content-Length": 0 })
+      call.res.end()
+      return
+    }
+    return this.html(call, 200, renderResultPage(after))
+  }
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return new InvoiceboxSandbox(options).listen()
+}

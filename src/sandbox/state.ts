@@ -1,0 +1,638 @@
+import { randomUUID } from "node:crypto"
+import { checkLine, kopecksToWire, lineTotal, parseKopecks, QUANTITY_SCALE, quantityToWire, VAT_RATES, vatOf } from "./arithmetic"
+import {
+  ApiError,
+  atom,
+  checkBasketArithmetic,
+  isObject,
+  ParsedLine,
+  sum,
+  UPDATABLE_ORDER_FIELDS,
+  validateOrder,
+  validateRefundShape,
+  validateShipmentShape,
+  ValidOrder,
+  wireLine,
+} from "./validation"
+
+type Json = Record<string, unknown>
+
+export type OrderStatus = "created" | "completed" | "expired" | "canceled"
+export type RefundStatus = "draft" | "created" | "completed" | "canceled"
+
+/** An order as the API returns it (rubles, ATOM datetimes). */
+export interface SandboxOrder {
+  id: string
+  status: OrderStatus
+  merchantId: string
+  merchantOrderId: string
+  amount: number
+  vatAmount: number
+  currencyId: string
+  paymentUrl: string
+  orderContainerId: string
+  createdAt: string
+  expirationDate: string
+  paidAt?: string
+  notificationUrl?: string
+  successUrl?: string
+  failUrl?: string
+  description: string
+  languageId: string
+  customer: Json
+  basketItems: Json[]
+  [key: string]: unknown
+}
+
+export interface SandboxRefund {
+  id: string
+  parentId: string
+  merchantOrderId: string
+  merchantId: string
+  description: string
+  amount: number
+  vatAmount: number
+  currencyId: string
+  basketItems: Json[]
+  createdAt: string
+  status: RefundStatus
+  [key: string]: unknown
+}
+
+export interface SandboxShipment {
+  id: number
+  orderId: string
+  merchantId: string
+  status: "completed"
+  type: "shipment"
+  final: boolean
+  documentNumber?: string
+  documentDate?: string
+  amount: number
+  vatAmount: number
+  basketItems: Json[]
+  createdAt: string
+  [key: string]: unknown
+}
+
+interface OrderRecord {
+  id: string
+  status: OrderStatus
+  valid: ValidOrder
+  createdAt: number
+  paidAt?: number
+  orderContainerId: string
+}
+
+interface RefundRecord {
+  id: string
+  parentId: string
+  merchantOrderId: string
+  description: string
+  status: RefundStatus
+  amount: number
+  vatAmount: number
+  lines: ParsedLine[]
+  parentLines: number[]
+  createdAt: number
+}
+
+interface ShipmentRecord {
+  id: number
+  orderId: string
+  final: boolean
+  documentNumber?: string
+  documentDate?: string
+  lines: ParsedLine[]
+  parentLines: number[]
+  createdAt: number
+}
+
+interface Remaining {
+  amount: number
+  vat: number
+  quantityMicro: number
+}
+
+export interface CabinetRefundRequest {
+  /** Rubles, as typed in the cabinet; absent = everything still refundable. */
+  amount?: number
+  /** Lines to refund by sku; quantity defaults to the remaining quantity, amount (rubles) to its value. */
+  lines?: Array<{ sku: string; quantity?: number; amount?: number }>
+  merchantOrderId?: string
+  description?: string
+  status?: "created" | "draft"
+}
+
+export interface StateOptions {
+  merchantId: string
+  paymentUrl: (orderId: string) => string
+  /** Called on every order status change; resolves after the first delivery attempt. */
+  onStatusChange: (order: SandboxOrder) => Promise<unknown>
+  /** ms until a created refund becomes completed; 0 = right after the response, negative = never. */
+  refundCompleteAfterMs: number
+  now?: () => number
+}
+
+export const notFound = (what: string, name: string): ApiError =>
+  new ApiError(404, "not_found", `${what} not found`, [{ name, code: "not_found", message: `${what} not found` }])
+
+const wrongStatus = (status: string, operation: string): ApiError =>
+  new ApiError(422, "wrong_order_status", "Wrong order status", [
+    { name: "status", code: "wrong_order_status", message: `cannot ${operation} an order in status ${status}` },
+  ])
+
+/** The sandbox's in-memory Invoicebox: orders, refunds, shipments and their status rules. */
+export class SandboxState {
+  private orders = new Map<string, OrderRecord>()
+  private refunds = new Map<string, RefundRecord>()
+  private shipments: ShipmentRecord[] = []
+  private nextShipmentId = 1
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly now: () => number
+
+  constructor(private readonly options: StateOptions) {
+    this.now = options.now ?? Date.now
+  }
+
+  reset(): void {
+    this.clearTimers()
+    this.orders.clear()
+    this.refunds.clear()
+    this.shipments = []
+    this.nextShipmentId = 1
+  }
+
+  clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+
+  setRefundCompleteAfterMs(ms: number): void {
+    this.options.refundCompleteAfterMs = ms
+  }
+
+  // ---- orders -------------------------------------------------------------------------------
+
+  private orderWire(record: OrderRecord): SandboxOrder {
+    const { valid } = record
+    const echo = valid.echo
+    const order: SandboxOrder = {
+      id: record.id,
+      ...echo,
+      description: echo.description as string,
+      merchantId: echo.merchantId as string,
+      merchantOrderId: echo.merchantOrderId as string,
+      currencyId: echo.currencyId as string,
+      languageId: (echo.languageId as string | undefined) ?? "ru",
+      amount: kopecksToWire(valid.amount),
+      vatAmount: kopecksToWire(valid.vatAmount),
+      basketItems: valid.lines.map(wireLine),
+      orderContainerId: record.orderContainerId,
+      status: record.status,
+      subtype: "order",
+      processingStatus: "",
+      createdAt: atom(record.createdAt),
+      expirationDate: valid.expirationDate,
+      fileIds: [],
+      paymentUrl: this.options.paymentUrl(record.id),
+      customer: { ...valid.customer },
+      processable: (echo.processable as boolean | undefined) ?? true,
+    }
+    if (record.paidAt !== undefined) order.paidAt = atom(record.paidAt)
+    return order
+  }
+
+  listOrders(): SandboxOrder[] {
+    return [...this.orders.values()].map((record) => this.orderWire(record))
+  }
+
+  getOrder(id: string): SandboxOrder | undefined {
+    const record = this.orders.get(id)
+    return record && this.orderWire(record)
+  }
+
+  private record(id: string): OrderRecord {
+    const record = this.orders.get(id)
+    if (!record) throw notFound("Order", "id")
+    return record
+  }
+
+  private checkMerchant(body: unknown): void {
+    if (isObject(body) && typeof body.merchantId === "string" && body.merchantId !== this.options.merchantId) {
+      throw new ApiError(403, "forbidden", "Forbidden", [
+        { name: "merchantId", code: "forbidden", message: "The token has no access to this merchant" },
+      ])
+    }
+  }
+
+  createOrder(body: unknown): SandboxOrder {
+    this.checkMerchant(body)
+    const valid = validateOrder(body, this.now())
+    const merchantOrderId = valid.echo.merchantOrderId as string
+    for (const existing of this.orders.values()) {
+      if (existing.valid.echo.merchantOrderId === merchantOrderId) {
+        throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
+          { name: "merchantOrderId", code: "merchant_order_id_duplicate", message: "merchantOrderId is already used" },
+        ])
+      }
+    }
+    const id = randomUUID()
+    const record: OrderRecord = {
+      id,
+      status: "created",
+      valid,
+      createdAt: this.now(),
+      orderContainerId:
+        typeof valid.echo.orderContainerId === "string" && valid.echo.orderContainerId !== ""
+          ? valid.echo.orderContainerId
+          : randomUUID(),
+    }
+    this.orders.set(id, record)
+    return this.orderWire(record)
+  }
+
+  updateOrder(id: string, patch: unknown): SandboxOrder {
+    const record = this.record(id)
+    this.checkMerchant(patch)
+    if (!isObject(patch)) throw new ApiError(422, "validation_error", "Validation Error", [{ name: "", code: "wrong_type", message: "The body must be a JSON object" }])
+    if (record.status !== "created") throw wrongStatus(record.status, "update")
+    const current = this.orderWire(record)
+    const merged: Json = {
+      ...record.valid.echo,
+      amount: current.amount,
+      vatAmount: current.vatAmount,
+      expirationDate: current.expirationDate,
+      basketItems: current.basketItems,
+      customer: current.customer,
+    }
+    for (const key of UPDATABLE_ORDER_FIELDS) if (patch[key] !== undefined) merged[key] = patch[key]
+    record.valid = validateOrder(merged, this.now())
+    return this.orderWire(record)
+  }
+
+  /** Applies a status transition from `created`; the returned promise is the first notification attempt. */
+  transition(id: string, to: Exclude<OrderStatus, "created">): { order: SandboxOrder; notified: Promise<unknown> } {
+    const record = this.record(id)
+    if (record.status !== "created") throw wrongStatus(record.status, to === "completed" ? "pay" : to === "canceled" ? "cancel" : "expire")
+    record.status = to
+    if (to === "completed") record.paidAt = this.now()
+    const order = this.orderWire(record)
+    return { order, notified: this.options.onStatusChange(order) }
+  }
+
+  /** Expires every created order whose expirationDate has passed. */
+  sweepExpired(): void {
+    const now = this.now()
+    for (const record of this.orders.values()) {
+      if (record.status === "created" && record.valid.expiresAt <= now) {
+        // Nobody waits for this notification; its outcome is in the delivery log.
+        this.transition(record.id, "expired").notified.catch(() => undefined)
+      }
+    }
+  }
+
+  // ---- refunds ------------------------------------------------------------------------------
+
+  private refundWire(refund: RefundRecord): SandboxRefund {
+    const parent = this.record(refund.parentId)
+    return {
+      id: refund.id,
+      parentId: refund.parentId,
+      description: refund.description,
+      merchantOrderId: refund.merchantOrderId,
+      merchantId: this.options.merchantId,
+      amount: kopecksToWire(refund.amount),
+      vatAmount: kopecksToWire(refund.vatAmount),
+      currencyId: parent.valid.echo.currencyId as string,
+      basketItems: refund.lines.map(wireLine),
+      createdAt: atom(refund.createdAt),
+      status: refund.status,
+    }
+  }
+
+  listRefunds(): SandboxRefund[] {
+    return [...this.refunds.values()].map((refund) => this.refundWire(refund))
+  }
+
+  /** What is still refundable per parent line; draft refunds reserve their amounts too. */
+  private remaining(order: OrderRecord): Remaining[] {
+    const remaining = order.valid.lines.map((line) => ({
+      amount: line.totalAmount,
+      vat: line.totalVatAmount,
+      quantityMicro: line.quantityMicro,
+    }))
+    for (const refund of this.refunds.values()) {
+      if (refund.parentId !== order.id || refund.status === "canceled") continue
+      refund.lines.forEach((line, index) => {
+        const target = remaining[refund.parentLines[index]]
+        target.amount -= line.totalAmount
+        target.vat -= line.totalVatAmount
+        target.quantityMicro = Math.max(0, target.quantityMicro - line.quantityMicro)
+      })
+    }
+    return remaining
+  }
+
+  /** GET .../order/{id}/refund-basket-item: remaining lines, shaped so they can be sent back as is. */
+  refundableBasket(orderId: string): Json[] {
+    const order = this.record(orderId)
+    const remaining = this.remaining(order)
+    const out: Json[] = []
+    order.valid.lines.forEach((line, index) => {
+      const left = remaining[index]
+      if (left.amount <= 0) return
+      const whole = left.quantityMicro > 0 && lineTotal(line.amount, left.quantityMicro) === left.amount
+      // When the money left does not divide into the original unit price, offer it as one unit, the
+      // way Invoicebox's own clients refund a remainder.
+      const quantityMicro = whole ? left.quantityMicro : QUANTITY_SCALE
+      const unit = whole ? line.amount : left.amount
+      const unitWoVat = whole ? line.amountWoVat : left.amount - left.vat
+      out.push({
+        ...line.wire,
+        quantity: quantityToWire(quantityMicro),
+        amount: kopecksToWire(unit),
+        amountWoVat: kopecksToWire(unitWoVat),
+        totalAmount: kopecksToWire(left.amount),
+        totalVatAmount: kopecksToWire(left.vat),
+        availableQuantity: quantityToWire(left.quantityMicro),
+        availableAmount: kopecksToWire(left.amount),
+        availableVatAmount: kopecksToWire(left.vat),
+      })
+    })
+    return out
+  }
+
+  createRefund(body: unknown): SandboxRefund {
+    const request = validateRefundShape(body)
+    const parent = this.orders.get(request.parentId)
+    if (!parent) throw notFound("Parent order", "parentId")
+    if (parent.status !== "completed") throw wrongStatus(parent.status, "refund")
+    for (const refund of this.refunds.values()) {
+      if (refund.merchantOrderId === request.merchantOrderId) {
+        throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
+          { name: "merchantOrderId", code: "merchant_order_id_duplicate", message: "this refund merchantOrderId was already used" },
+        ])
+      }
+    }
+
+    const remaining = this.remaining(parent)
+    const parentLines: number[] = []
+    request.lines.forEach((line, index) => {
+      const candidates = parent.valid.lines.map((parentLine, i) => (parentLine.sku === line.sku ? i : -1)).filter((i) => i >= 0)
+      if (candidates.length === 0) {
+        throw new ApiError(422, "basket_item_not_found", "Basket item not found", [
+          { name: `basketItems[${index}].sku`, code: "basket_item_not_found", message: `the order has no line with sku ${line.sku}` },
+        ])
+      }
+      parentLines.push(candidates.find((i) => remaining[i].amount >= line.totalAmount) ?? candidates[0])
+    })
+
+    // Shape of each line first (rules 1, 3, 4); rule 2 is waived for a line that takes exactly the
+    // remaining amount and VAT, because the remainder after earlier refunds is always acceptable.
+    const takesRest = (line: ParsedLine) => {
+      const left = remaining[parentLines[request.lines.indexOf(line)]]
+      return line.totalAmount === left.amount && line.totalVatAmount === left.vat
+    }
+    checkBasketArithmetic(request.lines, request.amount, request.vatAmount, { skipVatRuleFor: takesRest })
+
+    const exceeded: Array<{ name: string; code: string; message: string }> = []
+    request.lines.forEach((line, index) => {
+      const left = remaining[parentLines[index]]
+      const prefix = `basketItems[${index}]`
+      if (line.totalAmount > left.amount) {
+        exceeded.push({ name: `${prefix}.totalAmount`, code: "refund_amount_exceeded", message: `at most ${kopecksToWire(left.amount)} is refundable for sku ${line.sku}` })
+      }
+      if (line.totalVatAmount > left.vat) {
+        exceeded.push({ name: `${prefix}.totalVatAmount`, code: "refund_amount_exceeded", message: `at most ${kopecksToWire(left.vat)} VAT is refundable for sku ${line.sku}` })
+      }
+      const oneUnitOfRest = line.quantityMicro === QUANTITY_SCALE && left.amount > 0
+      if (line.quantityMicro > left.quantityMicro && !oneUnitOfRest) {
+        exceeded.push({ name: `${prefix}.quantity`, code: "refund_amount_exceeded", message: `at most ${quantityToWire(left.quantityMicro)} is refundable for sku ${line.sku}` })
+      }
+      left.amount -= line.totalAmount
+      left.vat -= line.totalVatAmount
+      left.quantityMicro = Math.max(0, left.quantityMicro - line.quantityMicro)
+    })
+    const available = this.remaining(parent).reduce((total, left) => total + left.amount, 0)
+    if (request.amount > available) {
+      exceeded.push({ name: "amount", code: "refund_amount_exceeded", message: `at most ${kopecksToWire(available)} is refundable` })
+    }
+    if (exceeded.length > 0) throw new ApiError(422, "refund_amount_exceeded", "Refund amount exceeded", exceeded)
+
+    const record: RefundRecord = {
+      id: randomUUID(),
+      parentId: parent.id,
+      merchantOrderId: request.merchantOrderId,
+      description: request.description,
+      status: request.status,
+      amount: request.amount,
+      vatAmount: request.vatAmount,
+      lines: request.lines,
+      parentLines,
+      createdAt: this.now(),
+    }
+    this.refunds.set(record.id, record)
+    const response = this.refundWire(record)
+    this.scheduleRefundCompletion(record)
+    return response
+  }
+
+  private scheduleRefundCompletion(record: RefundRecord): void {
+    const delay = this.options.refundCompleteAfterMs
+    if (record.status !== "created" || delay < 0) return
+    const complete = () => {
+      if (record.status === "created") record.status = "completed"
+    }
+    if (delay === 0) {
+      complete()
+      return
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      complete()
+    }, delay)
+    this.timers.add(timer)
+  }
+
+  completeRefund(refundId: string): SandboxRefund {
+    const refund = this.refunds.get(refundId)
+    if (!refund) throw notFound("Refund", "id")
+    if (refund.status !== "created" && refund.status !== "completed") {
+      throw new ApiError(422, "wrong_order_status", "Wrong order status", [
+        { name: "status", code: "wrong_order_status", message: `cannot complete a refund in status ${refund.status}` },
+      ])
+    }
+    refund.status = "completed"
+    return this.refundWire(refund)
+  }
+
+  /** A refund made by the merchant in the Invoicebox cabinet (not through the API). */
+  createCabinetRefund(orderId: string, input: CabinetRefundRequest = {}): SandboxRefund {
+    const order = this.record(orderId)
+    if (order.status !== "completed") throw wrongStatus(order.status, "refund")
+    const remaining = this.remaining(order)
+    const lines: Json[] = []
+    let amount = 0
+    let vatAmount = 0
+    const addLine = (index: number, totalAmount: number, quantityMicro?: number) => {
+      const source = order.valid.lines[index]
+      const left = remaining[index]
+      const takesRest = totalAmount === left.amount
+      const vat = takesRest ? left.vat : Math.min(vatOf(totalAmount, VAT_RATES[source.vatCode] ?? 0), left.vat)
+      // One unit priced at the refunded money satisfies rules 1 and 3 whatever the original quantity;
+      // whole units at the original price are used when they add up exactly.
+      let numbers = { quantityMicro: QUANTITY_SCALE, amount: totalAmount, amountWoVat: totalAmount - vat }
+      if (quantityMicro !== undefined && quantityMicro > 0 && lineTotal(source.amount, quantityMicro) === totalAmount) {
+        const units = { quantityMicro, amount: source.amount, amountWoVat: source.amountWoVat }
+        const line = { ...units, totalAmount, totalVatAmount: vat, vatCode: source.vatCode }
+        if (checkLine(line, "", { skipVatRule: takesRest }).length === 0) numbers = units
+      }
+      lines.push({
+        ...source.wire,
+        quantity: quantityToWire(numbers.quantityMicro),
+        amount: kopecksToWire(numbers.amount),
+        amountWoVat: kopecksToWire(numbers.amountWoVat),
+        totalAmount: kopecksToWire(totalAmount),
+        totalVatAmount: kopecksToWire(vat),
+      })
+      left.amount -= totalAmount
+      left.vat -= vat
+      left.quantityMicro = Math.max(0, left.quantityMicro - numbers.quantityMicro)
+      amount += totalAmount
+      vatAmount += vat
+    }
+    const kopecks = (value: number, name: string): number => {
+      const parsed = parseKopecks(value)
+      if (!parsed.ok || parsed.units <= 0) {
+        throw new ApiError(422, "validation_error", "Validation Error", [{ name, code: "wrong_value", message: `${name} must be a positive amount with at most 2 decimals` }])
+      }
+      return parsed.units
+    }
+
+    if (input.lines && input.lines.length > 0) {
+      input.lines.forEach((wanted, n) => {
+        const index = order.valid.lines.findIndex((line, i) => line.sku === wanted.sku && remaining[i].amount > 0)
+        if (index < 0) throw notFound(`Refundable line ${wanted.sku}`, `lines[${n}].sku`)
+        const quantityMicro =
+          wanted.quantity !== undefined ? Math.round(wanted.quantity * QUANTITY_SCALE) : remaining[index].quantityMicro
+        const total =
+          wanted.amount !== undefined
+            ? kopecks(wanted.amount, `lines[${n}].amount`)
+            : wanted.quantity !== undefined
+              ? lineTotal(order.valid.lines[index].amount, quantityMicro)
+              : remaining[index].amount
+        addLine(index, total, quantityMicro)
+      })
+    } else {
+      let toRefund = input.amount !== undefined ? kopecks(input.amount, "amount") : Number.POSITIVE_INFINITY
+      remaining.forEach((left, index) => {
+        if (toRefund <= 0 || left.amount <= 0) return
+        const take = Math.min(left.amount, toRefund)
+        addLine(index, take, take === left.amount ? left.quantityMicro : undefined)
+        toRefund -= take
+      })
+      if (Number.isFinite(toRefund) && toRefund > 0) {
+        throw new ApiError(422, "refund_amount_exceeded", "Refund amount exceeded", [
+          { name: "amount", code: "refund_amount_exceeded", message: "the amount is more than is left to refund" },
+        ])
+      }
+    }
+    if (lines.length === 0) {
+      throw new ApiError(422, "refund_amount_exceeded", "Refund amount exceeded", [
+        { name: "amount", code: "refund_amount_exceeded", message: "nothing is left to refund" },
+      ])
+    }
+    return this.createRefund({
+      parentId: order.id,
+      merchantOrderId: input.merchantOrderId ?? `cabinet-refund-${randomUUID()}`,
+      description: input.description ?? "Возврат из личного кабинета",
+      status: input.status,
+      amount: kopecksToWire(amount),
+      vatAmount: kopecksToWire(vatAmount),
+      basketItems: lines,
+    })
+  }
+
+  // ---- shipments ----------------------------------------------------------------------------
+
+  private shipmentWire(shipment: ShipmentRecord): SandboxShipment {
+    const out: SandboxShipment = {
+      id: shipment.id,
+      orderId: shipment.orderId,
+      merchantId: this.options.merchantId,
+      status: "completed",
+      type: "shipment",
+      final: shipment.final,
+      amount: kopecksToWire(sum(shipment.lines, "totalAmount")),
+      vatAmount: kopecksToWire(sum(shipment.lines, "totalVatAmount")),
+      basketItems: shipment.lines.map(wireLine),
+      createdAt: atom(shipment.createdAt),
+    }
+    if (shipment.documentNumber !== undefined) out.documentNumber = shipment.documentNumber
+    if (shipment.documentDate !== undefined) out.documentDate = shipment.documentDate
+    return out
+  }
+
+  listShipments(): SandboxShipment[] {
+    return this.shipments.map((shipment) => this.shipmentWire(shipment))
+  }
+
+  createShipment(body: unknown): SandboxShipment {
+    const request = validateShipmentShape(body)
+    const order = this.orders.get(request.orderId)
+    if (!order) throw notFound("Order", "orderId")
+    if (order.status !== "completed") throw wrongStatus(order.status, "ship")
+
+    const shipped = order.valid.lines.map(() => ({ amount: 0, quantityMicro: 0 }))
+    for (const shipment of this.shipments) {
+      if (shipment.orderId !== order.id) continue
+      shipment.lines.forEach((line, index) => {
+        shipped[shipment.parentLines[index]].amount += line.totalAmount
+        shipped[shipment.parentLines[index]].quantityMicro += line.quantityMicro
+      })
+    }
+    const parentLines: number[] = []
+    const problems: Array<{ name: string; code: string; message: string }> = []
+    request.lines.forEach((line, index) => {
+      const candidates = order.valid.lines.map((parentLine, i) => (parentLine.sku === line.sku ? i : -1)).filter((i) => i >= 0)
+      if (candidates.length === 0) {
+        throw new ApiError(422, "basket_item_not_found", "Basket item not found", [
+          { name: `basketItems[${index}].sku`, code: "basket_item_not_found", message: `the order has no line with sku ${line.sku}` },
+        ])
+      }
+      const fits = (i: number) =>
+        shipped[i].quantityMicro + line.quantityMicro <= order.valid.lines[i].quantityMicro &&
+        shipped[i].amount + line.totalAmount <= order.valid.lines[i].totalAmount
+      const target = candidates.find(fits)
+      if (target === undefined) {
+        const i = candidates[0]
+        problems.push({
+          name: `basketItems[${index}]`,
+          code: "shipment_amount_exceeded",
+          message:
+            `sku ${line.sku}: ordered ${quantityToWire(order.valid.lines[i].quantityMicro)} for ${kopecksToWire(order.valid.lines[i].totalAmount)}, ` +
+            `already shipped ${quantityToWire(shipped[i].quantityMicro)} for ${kopecksToWire(shipped[i].amount)}`,
+        })
+        return
+      }
+      shipped[target].amount += line.totalAmount
+      shipped[target].quantityMicro += line.quantityMicro
+      parentLines.push(target)
+    })
+    if (problems.length > 0) throw new ApiError(422, "shipment_amount_exceeded", "Shipment exceeds the order", problems)
+
+    const record: ShipmentRecord = {
+      id: this.nextShipmentId++,
+      orderId: order.id,
+      final: request.final,
+      documentNumber: request.documentNumber,
+      documentDate: request.documentDate,
+      lines: request.lines,
+      parentLines,
+      createdAt: this.now(),
+    }
+    this.shipments.push(record)
+    return this.shipmentWire(record)
+  }
+}
