@@ -1,0 +1,128 @@
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import type { Logger } from "@medusajs/framework/types"
+import { verifySignature } from "../../../core"
+import {
+  PROCESSING_BUDGET_MS,
+  applyInvoiceState,
+  bilingual,
+  readRawBody,
+  replyFor,
+  resolveInvoiceboxProvider,
+  sha256,
+  type InvoiceboxReply,
+} from "../../../lib"
+
+/** A real notification is a few kilobytes; even a 500-line basket stays far below this. */
+export const NOTIFICATION_BODY_LIMIT = 256 * 1024
+
+/** Invoicebox's monitoring probe (reference §6.6): signed, but about no order. */
+export const MONITORING_NOTIFICATION_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
+/**
+ * Invoicebox order notifications. Invoicebox needs a synchronous verdict (HTTP 200 + JSON) within
+ * 20 s, which Medusa's generic /hooks/payment route cannot give, so this route verifies, applies
+ * and answers inline. Whatever happens, the reply is HTTP 200 with a JSON verdict: a non-JSON or
+ * non-200 answer would count as a failed delivery without telling anyone why.
+ */
+export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
+  const receivedAt = new Date()
+  const deadline = receivedAt.getTime() + PROCESSING_BUDGET_MS
+  let reply: InvoiceboxReply
+  try {
+    reply = await handle(req, receivedAt, deadline)
+  } catch (e) {
+    logger(req).error(`Invoicebox notification: unexpected failure → out_of_service: ${(e as Error)?.message ?? e}`)
+    reply = replyFor(
+      "out_of_service",
+      bilingual("Временная ошибка магазина, повторите уведомление", "Temporary shop-side failure, please retry")
+    )
+  }
+  if (!res.headersSent) res.status(200).json(reply)
+}
+
+async function handle(req: MedusaRequest, receivedAt: Date, deadline: number): Promise<InvoiceboxReply> {
+  const log = logger(req)
+  const raw = await rawBodyOf(req)
+  if (raw.aborted) {
+    return replyFor("out_of_service", bilingual("Запрос оборван", "The request was cut short"))
+  }
+  if (raw.tooLarge) {
+    log.error(`Invoicebox notification: body larger than ${NOTIFICATION_BODY_LIMIT} bytes → out_of_service`)
+    return replyFor(
+      "out_of_service",
+      bilingual(
+        `Тело уведомления больше ${NOTIFICATION_BODY_LIMIT / 1024} КБ`,
+        `The notification body exceeds ${NOTIFICATION_BODY_LIMIT / 1024} KB`
+      )
+    )
+  }
+
+  const provider = resolveInvoiceboxProvider(req.scope)
+  const { notificationKey, signatureAlgorithm, merchantId } = provider.options
+  const signature = headerValue(req.headers, "x-signature")
+  if (!verifySignature(raw.body, signature, notificationKey, signatureAlgorithm)) {
+    log.warn(
+      `Invoicebox notification: ${signature ? "wrong" : "missing"} X-Signature (${raw.body.length} bytes) → signature_error`
+    )
+    return replyFor("signature_error", bilingual("Неверная подпись уведомления", "Invalid notification signature"))
+  }
+
+  let body: Record<string, unknown>
+  try {
+    body = JSON.parse(raw.body.toString("utf8"))
+  } catch {
+    body = undefined as never
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body) || typeof body.id !== "string") {
+    log.warn(`Invoicebox notification: signed but not an order (${raw.body.length} bytes) → order_not_found`)
+    return replyFor("order_not_found", bilingual("Уведомление не содержит заказ", "The notification does not describe an order"))
+  }
+  const invoiceId = body.id
+  const status = typeof body.status === "string" ? body.status : ""
+
+  if (String(body.merchantId ?? "").toLowerCase() !== String(merchantId).toLowerCase()) {
+    log.warn(`Invoicebox notification: invoice ${invoiceId} is for merchant ${String(body.merchantId)} → order_not_found`)
+    return replyFor(
+      "order_not_found",
+      bilingual(
+        `merchantId ${String(body.merchantId)} не принадлежит этому магазину`,
+        `merchantId ${String(body.merchantId)} is not this shop's`
+      )
+    )
+  }
+  if (invoiceId === MONITORING_NOTIFICATION_ID && !body.merchantOrderId) {
+    log.info(`Invoicebox notification: monitoring probe ${invoiceId} → success`)
+    return replyFor("success")
+  }
+  if (!status || typeof body.merchantOrderId !== "string") {
+    log.warn(`Invoicebox notification: invoice ${invoiceId} without status or merchantOrderId → order_not_found`)
+    return replyFor("order_not_found", bilingual("В уведомлении нет статуса или номера заказа", "The notification lacks status or merchantOrderId"))
+  }
+
+  const result = await applyInvoiceState(req.scope, {
+    invoice: body as never,
+    source: "notification",
+    bodySha256: sha256(raw.body),
+    receivedAt,
+    deadline,
+  })
+  return replyFor(result.verdict, result.message)
+}
+
+async function rawBodyOf(req: MedusaRequest) {
+  // Should the middleware config ever turn the body parser back on, its preserved bytes are the truth.
+  const preserved = (req as MedusaRequest & { rawBody?: unknown }).rawBody
+  if (Buffer.isBuffer(preserved)) return { body: preserved, tooLarge: false, aborted: false }
+  return readRawBody(req, NOTIFICATION_BODY_LIMIT)
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name)
+  const value = key === undefined ? undefined : headers[key]
+  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value)
+}
+
+function logger(req: MedusaRequest): Logger {
+  return req.scope.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+}

@@ -1,0 +1,17 @@
+import { defineMiddlewares } from "@medusajs/framework/http"
+
+/**
+ * Add routes here; keep one entry per route so that owners can change theirs independently.
+ */
+export default defineMiddlewares({
+  routes: [
+    {
+      // The notification route reads the raw bytes itself (signature over the exact body, a size
+      // limit, and a JSON verdict even for an oversized or broken body); a body parser here would
+      // turn those cases into Medusa's generic 4xx error responses.
+      matcher: "/hooks/invoicebox",
+      methods: ["POST"],
+      bodyParser: false,
+    },
+  ],
+})

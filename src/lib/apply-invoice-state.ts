@@ -1,0 +1,559 @@
+import { createHash } from "node:crypto"
+import { ContainerRegistrationKeys, MedusaError, Modules, PaymentActions } from "@medusajs/framework/utils"
+import type { ILockingModule, IPaymentModuleService, Logger, MedusaContainer } from "@medusajs/framework/types"
+import { cancelOrderWorkflow, completeCartWorkflow, processPaymentWorkflow } from "@medusajs/medusa/core-flows"
+import { isAmbiguousStatus, mapOrderStatus, rublesToKopecks } from "../core"
+import type { InvoiceboxOrder } from "../core"
+import { INVOICEBOX_MODULE } from "../modules/invoicebox"
+import type InvoiceboxModuleService from "../modules/invoicebox/service"
+import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
+import { INVOICEBOX_PROVIDER_ID, resolveInvoiceboxProvider } from "./invoicebox-provider"
+import { bilingual, type InvoiceboxVerdict } from "./invoicebox-verdict"
+
+export { INVOICEBOX_MODULE }
+
+/** Invoicebox waits 20 s for the reply; 5 s are left for the network and the reply itself. */
+export const PROCESSING_BUDGET_MS = 15_000
+
+export type InvoiceStateSource = "notification" | "reconciliation" | "admin"
+
+/** The fields of an Invoicebox order (a notification body has the same shape) this code reads. */
+export type InvoiceLike = Pick<InvoiceboxOrder, "id" | "status" | "merchantOrderId" | "amount" | "currencyId"> &
+  Partial<InvoiceboxOrder>
+
+export interface ApplyInvoiceStateInput {
+  invoice: InvoiceLike
+  source: InvoiceStateSource
+  /**
+   * The invoice was just read from the Invoicebox API (job, admin "check status"): it is the
+   * source of truth, so an unclear status is not read again.
+   */
+  fromApi?: boolean
+  /** SHA-256 of the raw notification body; for API reads, of the JSON read. */
+  bodySha256?: string
+  receivedAt?: Date
+  /** Epoch ms by which the answer must be known (default: now + 15 s). */
+  deadline?: number
+}
+
+export type InvoiceEffect =
+  | "none"
+  | "duplicate"
+  | "captured"
+  | "authorized"
+  | "order_created"
+  | "payment_canceled"
+  | "order_canceled"
+
+export interface ApplyInvoiceStateResult {
+  verdict: InvoiceboxVerdict
+  /** Bilingual; what the route puts into the reply's `message`. */
+  message?: string
+  effect: InvoiceEffect
+  /** The invoice status acted upon (after a re-read, what Invoicebox said). */
+  appliedStatus?: string
+  paymentSessionId?: string
+  orderId?: string
+  /** The ledger row, when one was written. */
+  notificationId?: string
+}
+
+/** Statuses that can be acted on without asking Invoicebox again. */
+const ACTIONABLE = new Set(["completed", "canceled", "cancelled", "expired"])
+
+export function dedupeKey(invoiceId: string, status: string): string {
+  return `${invoiceId}:${status}`
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex")
+}
+
+class BudgetExceededError extends Error {}
+
+/** Raised inside to end processing with a given verdict (never a technical failure). */
+class Verdict extends Error {
+  constructor(
+    readonly verdict: InvoiceboxVerdict,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+interface SessionContext {
+  session: {
+    id: string
+    provider_id: string
+    status: string
+    amount: number
+    currency_code: string
+    data: InvoiceboxPaymentData
+    payment_collection_id: string
+  }
+  payment?: {
+    id: string
+    amount: number
+    captured_at?: string | Date | null
+    canceled_at?: string | Date | null
+    captures?: Array<{ id: string; amount: number }>
+  }
+  collection?: { id: string; status: string }
+  cartId?: string
+  order?: { id: string; status: string }
+}
+
+/**
+ * The one code path that moves a Medusa payment to what an Invoicebox invoice says, whoever
+ * noticed the change: the notification route, the reconciliation job or the admin's
+ * "check status". Serialised per invoice and per payment session with the locking module (so it
+ * holds across server instances), deduplicated through the ledger, and it reports `success` only
+ * once the effect is committed in Medusa; anything else is `out_of_service`, and running it again
+ * is always safe.
+ */
+export async function applyInvoiceState(
+  container: MedusaContainer,
+  input: ApplyInvoiceStateInput
+): Promise<ApplyInvoiceStateResult> {
+  const deadline = input.deadline ?? Date.now() + PROCESSING_BUDGET_MS
+  const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+  const { invoice } = input
+  const label = `Invoicebox: invoice ${invoice.id} (${input.source}, status ${invoice.status})`
+
+  let result: ApplyInvoiceStateResult
+  try {
+    const locking = container.resolve<ILockingModule>(Modules.LOCKING)
+    const keys = [`invoicebox:invoice:${invoice.id}`]
+    if (invoice.merchantOrderId) keys.push(`invoicebox:session:${invoice.merchantOrderId}`)
+    const work = locking.execute(keys, () => applyLocked(container, input, deadline, logger), {
+      timeout: Math.max(1, Math.floor((deadline - Date.now()) / 1000)),
+    })
+    result = await withDeadline(work, deadline)
+  } catch (e) {
+    const overBudget = e instanceof BudgetExceededError
+    logger.error(
+      `${label}: ${overBudget ? "processing budget exceeded" : "processing failed"} → out_of_service: ${errorText(e)}`
+    )
+    return {
+      verdict: "out_of_service",
+      effect: "none",
+      message: overBudget
+        ? bilingual("Обработка не уложилась в отведённое время, повторите уведомление", "Processing took too long, please retry")
+        : bilingual("Временная ошибка магазина, повторите уведомление", "Temporary shop-side failure, please retry"),
+    }
+  }
+
+  const line = `${label} → ${result.verdict} (effect ${result.effect}${
+    result.appliedStatus && result.appliedStatus !== invoice.status ? `, applied status ${result.appliedStatus}` : ""
+  }${result.notificationId ? `, ledger ${result.notificationId}` : ""}${result.paymentSessionId ? `, session ${result.paymentSessionId}` : ""}${
+    result.orderId ? `, order ${result.orderId}` : ""
+  })`
+  if (result.verdict === "success") logger.info(line)
+  else logger.warn(`${line}: ${result.message ?? ""}`)
+  return result
+}
+
+async function applyLocked(
+  container: MedusaContainer,
+  input: ApplyInvoiceStateInput,
+  deadline: number,
+  logger: Logger
+): Promise<ApplyInvoiceStateResult> {
+  const ledger = container.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
+  const notified = input.invoice
+  const key = dedupeKey(notified.id, notified.status)
+  const receivedAt = input.receivedAt ?? new Date()
+  const bodySha256 = input.bodySha256 ?? sha256(JSON.stringify(notified))
+
+  const [previous] = await ledger.listInvoiceboxNotifications({ dedupe_key: key }, { take: 1 })
+  // Only a committed, unambiguous transition makes a repeat a no-op; an unclear status (hold,
+  // processing, success) is looked at again, because the invoice may have moved on since.
+  if (previous?.verdict === "success" && ACTIONABLE.has(notified.status)) {
+    return {
+      verdict: "success",
+      effect: "duplicate",
+      appliedStatus: notified.status,
+      paymentSessionId: previous.payment_session_id ?? undefined,
+      orderId: previous.order_id ?? undefined,
+      notificationId: previous.id,
+    }
+  }
+
+  const row = {
+    dedupe_key: key,
+    invoicebox_order_id: notified.id,
+    merchant_order_id: String(notified.merchantOrderId ?? ""),
+    status: notified.status,
+    source: input.source,
+    body_sha256: bodySha256,
+    received_at: receivedAt,
+  }
+  let rowId: string | undefined = previous?.id
+  const save = async (fields: {
+    verdict: string
+    message?: string | null
+    payment_session_id?: string | null
+    order_id?: string | null
+    processed_at?: Date | null
+  }): Promise<string> => {
+    const data = { ...row, message: null, processed_at: null, ...fields }
+    if (rowId) {
+      await ledger.updateInvoiceboxNotifications({ id: rowId, ...data })
+      return rowId
+    }
+    const created = await ledger.createInvoiceboxNotifications(data)
+    rowId = created.id
+    return rowId
+  }
+  const finish = async (result: ApplyInvoiceStateResult, ctx?: SessionContext): Promise<ApplyInvoiceStateResult> => {
+    const notificationId = await save({
+      verdict: result.verdict,
+      message: result.message ?? null,
+      payment_session_id: ctx?.session.id ?? null,
+      order_id: result.orderId ?? ctx?.order?.id ?? null,
+      processed_at: new Date(),
+    })
+    return { ...result, notificationId, paymentSessionId: ctx?.session.id, orderId: result.orderId ?? ctx?.order?.id }
+  }
+
+  let ctx: SessionContext | undefined
+  try {
+    let invoice: InvoiceLike = notified
+    ctx = await loadContext(container, invoice.merchantOrderId)
+    if (!ctx) {
+      throw new Verdict("order_not_found", await notFoundMessage(container, invoice))
+    }
+    checkIdentity(invoice, ctx)
+
+    // The receipt is durable before anything changes, so the admin timeline shows every attempt.
+    await save({ verdict: "processing", payment_session_id: ctx.session.id, order_id: ctx.order?.id ?? null })
+
+    if (!ACTIONABLE.has(invoice.status) && !input.fromApi) {
+      const fresh = await resolveInvoiceboxProvider(container).client.getOrder(invoice.id)
+      if (!fresh) {
+        throw new Verdict(
+          "order_not_found",
+          bilingual(`Счёт ${invoice.id} не найден в Инвойсбоксе`, `Invoice ${invoice.id} was not found in Invoicebox`)
+        )
+      }
+      invoice = fresh
+      checkIdentity(invoice, ctx)
+    }
+    checkBudget(deadline)
+
+    const status = invoice.status
+    if (isAmbiguousStatus(status)) {
+      // Read from the API and still ambiguous: nothing proves a payment, wait for the next change.
+      logger.warn(`Invoicebox: invoice ${invoice.id} reads "${status}" from the API; left unchanged until it settles`)
+      return await finish({ verdict: "success", effect: "none", appliedStatus: status }, ctx)
+    }
+    const target = mapOrderStatus(status)
+    let effect: InvoiceEffect = "none"
+    let message: string | undefined
+    switch (target) {
+      case "captured":
+        effect = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline)
+        break
+      case "authorized":
+        effect = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline)
+        break
+      case "canceled":
+        ;({ effect, message } = await cancel(container, ctx, invoice, logger))
+        break
+      case "error":
+        logger.warn(`Invoicebox: invoice ${invoice.id} reports a processing error; the payment stays awaiting`)
+        break
+      default:
+        break // created, draft, processing: still waiting for the money
+    }
+    ctx = (await loadContext(container, ctx.session.id)) ?? ctx
+    return await finish({ verdict: "success", effect, message, appliedStatus: status }, ctx)
+  } catch (e) {
+    if (e instanceof Verdict) {
+      return await finish({ verdict: e.verdict, message: e.message, effect: "none" }, ctx)
+    }
+    // Best effort: the row says the attempt failed; a redelivery processes it again either way.
+    await save({ verdict: "out_of_service", message: errorText(e).slice(0, 1000) }).catch(() => undefined)
+    throw e
+  }
+}
+
+/**
+ * The notification must be about the invoice we issued for that payment session, for the amount
+ * and currency we issued it for. Compared in kopecks: 2790.1 and "2790.10" are the same money.
+ */
+function checkIdentity(invoice: InvoiceLike, ctx: SessionContext): void {
+  const data = ctx.session.data
+  if (ctx.session.provider_id !== INVOICEBOX_PROVIDER_ID || !data?.invoicebox_order_id) {
+    throw new Verdict(
+      "order_not_found",
+      bilingual(
+        `Платёж ${ctx.session.id} не оплачивается через Инвойсбокс`,
+        `Payment ${ctx.session.id} is not an Invoicebox payment`
+      )
+    )
+  }
+  if (invoice.id !== data.invoicebox_order_id) {
+    if (isCaptured(ctx.payment)) {
+      throw new Verdict(
+        "order_already_paid",
+        bilingual(
+          `Заказ уже оплачен по другому счёту (${data.invoicebox_order_id})`,
+          `The order has already been paid through another invoice (${data.invoicebox_order_id})`
+        )
+      )
+    }
+    throw new Verdict(
+      "order_not_found",
+      bilingual(
+        `Для платежа ${ctx.session.id} выставлен другой счёт (${data.invoicebox_order_id})`,
+        `Payment ${ctx.session.id} was invoiced with another invoice (${data.invoicebox_order_id})`
+      )
+    )
+  }
+  let kopecks: number
+  try {
+    kopecks = rublesToKopecks(invoice.amount as number)
+  } catch {
+    kopecks = Number.NaN
+  }
+  const currency = String(invoice.currencyId ?? "").toUpperCase()
+  if (kopecks !== data.amount_kopecks || currency !== String(data.currency).toUpperCase()) {
+    throw new Verdict(
+      "order_wrong_amount",
+      bilingual(
+        `Сумма ${invoice.amount} ${invoice.currencyId} не совпадает с выставленной (${data.amount_kopecks / 100} ${data.currency})`,
+        `Amount ${invoice.amount} ${invoice.currencyId} differs from the invoiced ${data.amount_kopecks / 100} ${data.currency}`
+      )
+    )
+  }
+}
+
+/**
+ * Captures (or authorizes, for `hold`) the session's payment through Medusa's own
+ * processPaymentWorkflow, which also completes the cart into an order when none exists yet, then
+ * reads the state back: the workflow swallows a failed cart completion, and the answer to
+ * Invoicebox must reflect what is really committed.
+ */
+async function settle(
+  container: MedusaContainer,
+  ctx: SessionContext,
+  action: typeof PaymentActions.SUCCESSFUL | typeof PaymentActions.AUTHORIZED,
+  deadline: number
+): Promise<InvoiceEffect> {
+  const wantCapture = action === PaymentActions.SUCCESSFUL
+  const done = (c: SessionContext) => (wantCapture ? isCaptured(c.payment) : !!c.payment && !c.payment.canceled_at)
+  const hadOrder = !!ctx.order
+
+  if (done(ctx) && (ctx.order || !ctx.cartId)) return "none"
+  if (!wantCapture && isCaptured(ctx.payment)) return "none"
+
+  if (!done(ctx)) {
+    const { errors } = await processPaymentWorkflow(container).run({
+      input: { action, data: { session_id: ctx.session.id, amount: ctx.session.amount } },
+      throwOnError: false,
+    })
+    if (errors?.length) throw errors[0].error ?? new Error("processPaymentWorkflow failed")
+    checkBudget(deadline)
+  }
+
+  let after = await loadContext(container, ctx.session.id)
+  if (!after || !done(after)) {
+    throw new Error(`the payment of session ${ctx.session.id} is not ${wantCapture ? "captured" : "authorized"} after the workflow`)
+  }
+  if (after.cartId && !after.order) {
+    // The workflow completes the cart but ignores a failure there; try once more, then report.
+    const { errors } = await completeCartWorkflow(container).run({ input: { id: after.cartId }, throwOnError: false })
+    after = await loadContext(container, ctx.session.id)
+    if (!after?.order) {
+      throw errors?.[0]?.error ?? new Error(`cart ${ctx.cartId} was not completed into an order`)
+    }
+  }
+  if (!hadOrder && after.order) return "order_created"
+  return wantCapture ? "captured" : "authorized"
+}
+
+/**
+ * An expired or cancelled invoice: the awaiting payment is cancelled, and with the provider
+ * option cancelOrderOnInvoiceExpiry (default) so is the order, which releases its reservations.
+ */
+async function cancel(
+  container: MedusaContainer,
+  ctx: SessionContext,
+  invoice: InvoiceLike,
+  logger: Logger
+): Promise<{ effect: InvoiceEffect; message?: string }> {
+  if (isCaptured(ctx.payment)) {
+    const message = bilingual(
+      `Счёт ${invoice.id} в состоянии «${invoice.status}», но платёж в Medusa уже зачислен; проверьте заказ`,
+      `Invoice ${invoice.id} is ${invoice.status} but the Medusa payment is captured; check the order`
+    )
+    logger.warn(`Invoicebox: invoice ${invoice.id} is ${invoice.status} but session ${ctx.session.id} is captured; nothing changed`)
+    return { effect: "none", message }
+  }
+  const payment = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  const provider = resolveInvoiceboxProvider(container)
+  let effect: InvoiceEffect = "none"
+
+  if (ctx.session.status !== "canceled") {
+    // The generated update touches only the row: the module's updatePaymentSession would call the
+    // provider's updatePayment, which edits the (already dead) invoice in Invoicebox.
+    await (payment as unknown as { updatePaymentSessions(data: Record<string, unknown>): Promise<unknown> }).updatePaymentSessions({
+      id: ctx.session.id,
+      status: "canceled",
+      data: { ...ctx.session.data, invoice_status: invoice.status },
+    })
+    effect = "payment_canceled"
+  }
+
+  const order = ctx.order
+  if (!order || order.status === "canceled") return { effect }
+  if (provider.options.cancelOrderOnInvoiceExpiry !== false) {
+    const { errors } = await cancelOrderWorkflow(container).run({ input: { order_id: order.id }, throwOnError: false })
+    const error = errors?.[0]?.error as (Error & { type?: string }) | undefined
+    if (!error) return { effect: "order_canceled" }
+    if (error.type === MedusaError.Types.NOT_ALLOWED) {
+      // E.g. already fulfilled: the merchant decides; the invoice itself is dead either way.
+      logger.warn(`Invoicebox: invoice ${invoice.id} is ${invoice.status}; order ${order.id} was not cancelled: ${error.message}`)
+      return {
+        effect,
+        message: bilingual(
+          `Заказ ${order.id} не отменён автоматически: ${error.message}`,
+          `Order ${order.id} was not cancelled automatically: ${error.message}`
+        ),
+      }
+    }
+    throw error
+  }
+  if (ctx.collection && ["not_paid", "awaiting"].includes(ctx.collection.status)) {
+    await payment.updatePaymentCollections(ctx.collection.id, { status: "canceled" as never })
+  }
+  return { effect }
+}
+
+function isCaptured(payment: SessionContext["payment"]): boolean {
+  if (!payment) return false
+  if (payment.captured_at) return true
+  const captured = (payment.captures ?? []).reduce((sum, c) => sum + Number(c.amount), 0)
+  // Amounts can carry more precision than the currency; a kopeck's tolerance is the currency's.
+  return captured > 0 && captured + 0.005 >= Number(payment.amount)
+}
+
+/** The payment session named by merchantOrderId, with its payment, collection, cart and order. */
+async function loadContext(container: MedusaContainer, sessionId: string | undefined): Promise<SessionContext | undefined> {
+  if (!sessionId || typeof sessionId !== "string") return undefined
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data: sessions } = await query.graph({
+    entity: "payment_session",
+    fields: [
+      "id",
+      "provider_id",
+      "status",
+      "amount",
+      "currency_code",
+      "data",
+      "payment_collection_id",
+      "payment.id",
+      "payment.amount",
+      "payment.captured_at",
+      "payment.canceled_at",
+      "payment.captures.id",
+      "payment.captures.amount",
+      "payment_collection.id",
+      "payment_collection.status",
+    ],
+    filters: { id: sessionId },
+  })
+  const session = sessions[0] as any
+  if (!session) return undefined
+  const ctx: SessionContext = {
+    session: {
+      id: session.id,
+      provider_id: session.provider_id,
+      status: session.status,
+      amount: Number(session.amount),
+      currency_code: session.currency_code,
+      data: (session.data ?? {}) as InvoiceboxPaymentData,
+      payment_collection_id: session.payment_collection_id,
+    },
+    payment: session.payment ?? undefined,
+    collection: session.payment_collection ?? undefined,
+  }
+  const { data: cartLinks } = await query.graph({
+    entity: "cart_payment_collection",
+    fields: ["cart_id"],
+    filters: { payment_collection_id: session.payment_collection_id },
+  })
+  ctx.cartId = (cartLinks[0] as any)?.cart_id
+  let orderId: string | undefined
+  if (ctx.cartId) {
+    const { data: orderCarts } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: ctx.cartId } })
+    orderId = (orderCarts[0] as any)?.order_id
+  }
+  if (!orderId) {
+    const { data: orderCollections } = await query.graph({
+      entity: "order_payment_collection",
+      fields: ["order_id"],
+      filters: { payment_collection_id: session.payment_collection_id },
+    })
+    orderId = (orderCollections[0] as any)?.order_id
+  }
+  if (orderId) {
+    const { data: orders } = await query.graph({ entity: "order", fields: ["id", "status"], filters: { id: orderId } })
+    if (orders[0]) ctx.order = { id: (orders[0] as any).id, status: (orders[0] as any).status }
+  }
+  return ctx
+}
+
+/** Distinguishes "never ours" from "ours, but the session was discarded" for the merchant. */
+async function notFoundMessage(container: MedusaContainer, invoice: InvoiceLike): Promise<string> {
+  const id = invoice.merchantOrderId
+  if (id && typeof id === "string") {
+    try {
+      const query = container.resolve(ContainerRegistrationKeys.QUERY)
+      const { data } = await query.graph({
+        entity: "payment_session",
+        fields: ["id", "deleted_at"],
+        filters: { id },
+        withDeleted: true,
+      })
+      if (data[0]) {
+        container
+          .resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+          .error(
+            `Invoicebox: invoice ${invoice.id} (${invoice.status}) belongs to payment session ${id}, which Medusa discarded; ` +
+              "if it was paid, refund it in the Invoicebox cabinet or settle it manually"
+          )
+        return bilingual(
+          `Платёжная сессия ${id} удалена в магазине (корзина изменилась)`,
+          `Payment session ${id} was discarded by the store (the cart changed)`
+        )
+      }
+    } catch {
+      // Only the message gets less precise.
+    }
+  }
+  return bilingual(`Заказ ${id || "(пусто)"} не найден`, `Order ${id || "(empty)"} not found`)
+}
+
+function checkBudget(deadline: number): void {
+  if (Date.now() > deadline) throw new BudgetExceededError("processing budget exceeded")
+}
+
+/**
+ * Stops waiting at the deadline. The work itself goes on: it is idempotent and commits atomically
+ * (workflows compensate), so a late success is found by the redelivery and answered `success`.
+ */
+function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceededError("processing budget exceeded")), Math.max(0, deadline - Date.now()))
+    timer.unref?.()
+  })
+  work.catch(() => undefined)
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

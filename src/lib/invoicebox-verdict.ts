@@ -1,0 +1,29 @@
+/**
+ * What the notification route answers (reference §6.4). Invoicebox retries only
+ * `out_of_service`; every other error code is final for that notification.
+ */
+export type InvoiceboxErrorCode =
+  | "signature_error"
+  | "order_not_found"
+  | "order_wrong_amount"
+  | "order_already_paid"
+  | "out_of_service"
+
+export type InvoiceboxVerdict = "success" | InvoiceboxErrorCode
+
+export type InvoiceboxReply =
+  | { status: "success" }
+  | { status: "error"; code: InvoiceboxErrorCode; message: string }
+
+/** Invoicebox shows the message in the merchant's cabinet and caps it at 500 characters. */
+const MESSAGE_LIMIT = 500
+
+export function replyFor(verdict: InvoiceboxVerdict, message?: string): InvoiceboxReply {
+  if (verdict === "success") return { status: "success" }
+  return { status: "error", code: verdict, message: (message ?? verdict).slice(0, MESSAGE_LIMIT) }
+}
+
+/** Merchants read these in the Invoicebox cabinet and in Medusa's logs: Russian first, then English. */
+export function bilingual(ru: string, en: string): string {
+  return `${ru} / ${en}`
+}

@@ -1,0 +1,1 @@
+export { InvoiceboxNotification } from "./invoicebox-notification"
