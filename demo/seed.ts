@@ -2,6 +2,7 @@
 // 10 % product, goods and one service, a shipping option, a publishable key and (optionally) an
 // admin user. Idempotent: a second run finds what the first created. Used by the demo
 // (`medusa exec ./demo/seed.ts`) and by the integration tests.
+import { writeFileSync } from "node:fs"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules, ProductStatus } from "@medusajs/framework/utils"
 import {
@@ -34,6 +35,7 @@ export interface SeedResult {
   salesChannelId: string
   publishableKey: string
   shippingOptionId: string
+  returnShippingOptionId: string
   stockLocationId: string
   taxRegionId: string
   products: Array<{ id: string; handle: string; title: string; variantIds: string[]; variantSkus: string[] }>
@@ -163,6 +165,7 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
 
   const { data: options } = await query.graph({ entity: "shipping_option", fields: ["id", "name"] })
   let shippingOption = options.find((o: any) => o.name === "Доставка курьером")
+  let returnOption = options.find((o: any) => o.name === "Возврат на склад")
   if (!shippingOption) {
     const fulfillmentSet = await fulfillment.createFulfillmentSets({
       name: "Доставка по России",
@@ -191,9 +194,26 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
             { attribute: "is_return", value: "false", operator: "eq" },
           ],
         },
+        {
+          name: "Возврат на склад",
+          price_type: "flat",
+          provider_id: "manual_manual",
+          service_zone_id: fulfillmentSet.service_zones[0].id,
+          shipping_profile_id: profile.id,
+          type: { label: "Возврат", description: "Покупатель привозит товар на склад", code: "return" },
+          prices: [
+            { currency_code: "rub", amount: 0 },
+            { region_id: region.id, amount: 0 },
+          ],
+          rules: [
+            { attribute: "enabled_in_store", value: "true", operator: "eq" },
+            { attribute: "is_return", value: "true", operator: "eq" },
+          ],
+        },
       ],
     })
     shippingOption = result[0]
+    returnOption = result[1]
   }
 
   // Products
@@ -262,6 +282,7 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
     salesChannelId: salesChannel.id,
     publishableKey: key.token,
     shippingOptionId: shippingOption.id,
+    returnShippingOptionId: returnOption.id,
     stockLocationId: location.id,
     taxRegionId: taxRegion.id,
     products: all.map((p: any) => ({
@@ -278,4 +299,9 @@ export default async function seed({ container }: { container: MedusaContainer }
   const logger = container.resolve(ContainerRegistrationKeys.LOGGER)
   const result = await seedB2BStore(container, { taxInclusive: true })
   logger.info(`Demo store seeded: region ${result.regionId}, publishable key ${result.publishableKey}`)
+  // scripts/demo.mjs hands the publishable key to the storefront through this file rather than by
+  // parsing the log.
+  if (process.env.DEMO_SEED_OUTPUT) {
+    writeFileSync(process.env.DEMO_SEED_OUTPUT, JSON.stringify(result, null, 2))
+  }
 }

@@ -89,3 +89,19 @@ export class StoreClient {
     return data
   }
 }
+
+/** Polls until `check` returns a truthy value (notifications and subscribers are asynchronous). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, stepMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`)
+    await new Promise((r) => setTimeout(r, stepMs))
+  }
+}

@@ -377,6 +377,10 @@ export class SandboxState {
     }
 
     const remaining = this.remaining(parent)
+    // An order may hold several lines of one SKU (a discounted line split so that amount ×
+    // quantity stays exact): each refund line goes to the first of them that still has room,
+    // counting what earlier lines of the same request took.
+    const room = remaining.map((left) => left.amount)
     const parentLines: number[] = []
     request.lines.forEach((line, index) => {
       const candidates = parent.valid.lines.map((parentLine, i) => (parentLine.sku === line.sku ? i : -1)).filter((i) => i >= 0)
@@ -385,7 +389,9 @@ export class SandboxState {
           { name: `basketItems[${index}].sku`, code: "basket_item_not_found", message: `the order has no line with sku ${line.sku}` },
         ])
       }
-      parentLines.push(candidates.find((i) => remaining[i].amount >= line.totalAmount) ?? candidates[0])
+      const target = candidates.find((i) => room[i] >= line.totalAmount) ?? candidates[0]
+      room[target] -= line.totalAmount
+      parentLines.push(target)
     })
 
     // Shape of each line first (rules 1, 3, 4); rule 2 is waived for a line that takes exactly the

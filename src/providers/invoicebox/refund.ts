@@ -31,6 +31,27 @@ export async function refundInvoice(
   const existing = (data.refunds ?? []).find((r) => r.merchant_order_id === merchantOrderId)
   if (existing) return data
 
+  // A refund made by hand in the Invoicebox cabinet is being recorded in Medusa (see
+  // lib/refund-sync): the money has already gone back, so nothing is sent to Invoicebox.
+  const pending = data.cabinet_refund_pending
+  if (pending && pending.amount_kopecks === amount) {
+    const { cabinet_refund_pending: _done, ...rest } = data
+    return {
+      ...rest,
+      refunds: [
+        ...(data.refunds ?? []),
+        {
+          id: pending.id,
+          merchant_order_id: "",
+          amount_kopecks: amount,
+          status: pending.status,
+          ...(refundId ? { medusa_refund_id: refundId } : {}),
+          source: "cabinet",
+        },
+      ],
+    }
+  }
+
   const available = await provider.call("read the refundable basket", () => provider.client.getRefundableBasket(orderId))
   const availableTotal = available.reduce((s, i) => s + refundableKopecks(i), 0)
   if (amount > availableTotal) {

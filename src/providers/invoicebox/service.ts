@@ -68,6 +68,8 @@ export interface InvoiceboxPaymentData extends Record<string, unknown> {
   currency: string
   paid_at?: string | null
   refunds?: InvoiceboxRefundRecord[]
+  /** Set by the refund sync while it records a cabinet refund through Medusa's refund workflow. */
+  cabinet_refund_pending?: { id: string; amount_kopecks: number; status: string }
 }
 
 export interface InvoiceboxRefundRecord {
@@ -371,7 +373,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
           "order.display_id",
           "order.returns.status",
           "order.returns.received_at",
-          "order.returns.items.received_quantity",
+          "order.returns.items.*",
           "order.returns.items.item.variant_sku",
           "order.returns.items.item.variant_id",
         ],

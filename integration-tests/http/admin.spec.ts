@@ -1,0 +1,181 @@
+import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { seedB2BStore, type SeedResult } from "../../demo/seed"
+import { adminHeaders, useSandbox } from "../helpers/env"
+import { eventually, StoreClient } from "../helpers/checkout"
+import { syncInvoiceboxRefunds } from "../../src/lib/refund-sync"
+
+jest.setTimeout(120_000)
+
+const env = useSandbox()
+const kop = (rubles: number | string) => Math.round(Number(rubles) * 100)
+
+medusaIntegrationTestRunner({
+  testSuite: ({ api, getContainer }) => {
+    let seed: SeedResult
+    let store: StoreClient
+    let admin: { headers: Record<string, string> }
+
+    beforeEach(async () => {
+      seed = await seedB2BStore(getContainer())
+      store = new StoreClient(api, seed)
+      admin = await adminHeaders(getContainer())
+    })
+
+    const adminOrder = async (id: string) =>
+      (await api.get(`/admin/orders/${id}?fields=*items,payment_status,fulfillment_status,status,total,*payment_collections.payments.refunds,*payment_collections.payments`, admin)).data.order
+
+    /** Checkout with the invoice, then the buyer pays it in the sandbox and the notification captures it. */
+    async function paidOrder(items = [{ handle: "paper-a4", quantity: 3 }, { handle: "cartridge-85a", quantity: 2 }, { handle: "tax-code-book", quantity: 1 }]) {
+      const cart = await store.createCart(items)
+      await store.addShipping(cart.id)
+      await store.initiateSession(cart.id)
+      const fresh = await store.getCart(cart.id)
+      const invoiceId = fresh.payment_collection.payment_sessions[0].data.invoicebox_order_id
+      const { order } = await store.complete(cart.id)
+      await env.sandbox().pay(invoiceId)
+      const paid = await eventually(async () => {
+        const o = await adminOrder(order.id)
+        return o.payment_status === "captured" && o
+      })
+      return { order: paid, invoiceId, payment: paid.payment_collections[0].payments[0] }
+    }
+
+    const refund = (paymentId: string, amount?: number, extra: Record<string, unknown> = {}) =>
+      api
+        .post(`/admin/payments/${paymentId}/refund`, { ...(amount === undefined ? {} : { amount }), ...extra }, admin)
+        .catch((e) => {
+          throw Object.assign(new Error(`refund failed: ${e.response?.status} ${JSON.stringify(e.response?.data)}`), { response: e.response })
+        })
+
+    const sandboxRefunds = (invoiceId: string) => env.sandbox().refunds().filter((r) => r.parentId === invoiceId)
+
+    describe("refunds", () => {
+      it("a full refund refunds every line in one Invoicebox refund", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        await refund(payment.id)
+        const refunds = sandboxRefunds(invoiceId)
+        expect(refunds).toHaveLength(1)
+        const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+        expect(kop(refunds[0].amount)).toBe(kop(invoice.amount))
+        expect(new Set(refunds[0].basketItems.map((l: any) => l.sku))).toEqual(new Set((invoice.basketItems as any[]).map((l) => l.sku)))
+        expect((await adminOrder(order.id)).payment_status).toBe("refunded")
+      })
+
+      it("two partial refunds and the rest add up to the order", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        const total = kop(env.sandbox().orders().find((o) => o.id === invoiceId)!.amount)
+        await refund(payment.id, 1000.55, { note: "Брак упаковки" })
+        expect((await adminOrder(order.id)).payment_status).toBe("partially_refunded")
+        await refund(payment.id, 333.33)
+        const rest = (total - 100055 - 33333) / 100
+        await refund(payment.id, rest)
+        const refunds = sandboxRefunds(invoiceId)
+        expect(refunds).toHaveLength(3)
+        expect(refunds.reduce((s, r) => s + kop(r.amount), 0)).toBe(total)
+        expect(refunds[0].description).toContain("Брак упаковки")
+        expect(new Set(refunds.map((r) => r.merchantOrderId)).size).toBe(3)
+        expect((await adminOrder(order.id)).payment_status).toBe("refunded")
+      })
+
+      it("refuses a refund above what was captured, and nothing reaches Invoicebox", async () => {
+        const { payment, invoiceId, order } = await paidOrder()
+        const err = await refund(payment.id, Number(order.total) + 1).catch((e) => e)
+        expect(err.response.status).toBeGreaterThanOrEqual(400)
+        expect(err.response.status).toBeLessThan(500)
+        expect(sandboxRefunds(invoiceId)).toHaveLength(0)
+      })
+
+      it("a refund committed by Invoicebox whose answer was lost is recorded once", async () => {
+        const { payment, invoiceId } = await paidOrder()
+        env.sandbox().injectFault({ method: "POST", path: "/billing/api/order/refund-order", mode: "commit-then-drop", count: 1 })
+        const { data } = await refund(payment.id, 500)
+        expect(data.payment.refunds).toHaveLength(1)
+        expect(sandboxRefunds(invoiceId)).toHaveLength(1)
+      })
+
+      it("refunding a received return names exactly the returned line and quantity", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        const cartridge = order.items.find((i: any) => i.variant_sku === "CART-85A")
+        const { data: f } = await api.post(
+          `/admin/orders/${order.id}/fulfillments`,
+          { items: order.items.map((i: any) => ({ id: i.id, quantity: i.quantity })), location_id: seed.stockLocationId },
+          admin
+        )
+        expect(f.order).toBeDefined()
+        // The admin's return flow: request the cartridge back, then receive it at the warehouse.
+        const { data: created } = await api.post(`/admin/returns`, { order_id: order.id, location_id: seed.stockLocationId }, admin)
+        const returnId = created.return.id
+        await api.post(`/admin/returns/${returnId}/request-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
+        await api.post(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: seed.returnShippingOptionId }, admin)
+        await api.post(`/admin/returns/${returnId}/request`, {}, admin)
+        await api.post(`/admin/returns/${returnId}/receive`, {}, admin)
+        await api.post(`/admin/returns/${returnId}/receive-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
+        await api.post(`/admin/returns/${returnId}/receive/confirm`, {}, admin)
+        const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+        const unit = (invoice.basketItems as any[]).find((l) => l.sku === "CART-85A").amount
+        await refund(payment.id, unit)
+        const [r] = sandboxRefunds(invoiceId)
+        expect(r.basketItems.map((l: any) => [l.sku, l.quantity])).toEqual([["CART-85A", 1]])
+      })
+
+      it("records a refund made in the Invoicebox cabinet once, however often the job runs", async () => {
+        const { order, invoiceId } = await paidOrder()
+        const cabinet = env.sandbox().createRefund(invoiceId, { amount: 250 } as any)
+        await syncInvoiceboxRefunds(getContainer())
+        await syncInvoiceboxRefunds(getContainer())
+        const o = await adminOrder(order.id)
+        const refunds = o.payment_collections[0].payments[0].refunds
+        expect(refunds).toHaveLength(1)
+        expect(Number(refunds[0].amount)).toBe(250)
+        expect(refunds[0].note).toContain("Invoicebox")
+        expect(refunds[0].note).toContain(cabinet.id)
+        expect(o.payment_status).toBe("partially_refunded")
+      })
+    })
+
+    describe("cancellation", () => {
+      it("cancelling an unpaid order cancels its invoice", async () => {
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const invoiceId = (await store.getCart(cart.id)).payment_collection.payment_sessions[0].data.invoicebox_order_id
+        const { order } = await store.complete(cart.id)
+        await api.post(`/admin/orders/${order.id}/cancel`, {}, admin)
+        expect(env.sandbox().orders().find((o) => o.id === invoiceId)!.status).toBe("canceled")
+        expect((await adminOrder(order.id)).status).toBe("canceled")
+      })
+    })
+
+    describe("closing documents", () => {
+      it("each shipment registers an Invoicebox shipment; together they make the order", async () => {
+        const { order, invoiceId } = await paidOrder()
+        const items = order.items as any[]
+        const ship = async (selected: any[]) => {
+          const { data } = await api.post(
+            `/admin/orders/${order.id}/fulfillments?fields=*fulfillments,*fulfillments.items`,
+            { items: selected.map((i) => ({ id: i.id, quantity: i.quantity })), location_id: seed.stockLocationId },
+            admin
+          )
+          const fulfillment = data.order.fulfillments.find((f: any) => !f.shipped_at && f.items.some((fi: any) => fi.line_item_id === selected[0].id))
+          await api.post(`/admin/orders/${order.id}/fulfillments/${fulfillment.id}/shipments`, { items: selected.map((i) => ({ id: i.id, quantity: i.quantity })) }, admin)
+        }
+        await ship(items.slice(0, 2))
+        const first = await eventually(async () => {
+          const s = env.sandbox().shipments().filter((x) => x.orderId === invoiceId)
+          return s.length === 1 && s
+        })
+        const skus = new Set(items.slice(0, 2).map((i) => i.variant_sku))
+        expect(first[0].basketItems.filter((l: any) => !String(l.sku).startsWith("shipping_")).every((l: any) => skus.has(l.sku))).toBe(true)
+        await ship(items.slice(2))
+        const both = await eventually(async () => {
+          const s = env.sandbox().shipments().filter((x) => x.orderId === invoiceId)
+          return s.length === 2 && s
+        })
+        const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+        const shipped = both.flatMap((s) => s.basketItems as any[]).reduce((s, l) => s + kop(l.totalAmount), 0)
+        expect(shipped).toBe(kop(invoice.amount))
+      })
+    })
+  },
+})
