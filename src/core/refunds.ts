@@ -1,16 +1,23 @@
 import type { BasketItem, RefundableBasketItem } from "./client/types"
 import { partOfLine } from "./lines"
-import { rublesToKopecks } from "./money"
+import { kopecksToRubles, rublesToKopecks } from "./money"
 
 interface Available {
   item: RefundableBasketItem
   kopecks: number
+  vat: number
   quantity: number
 }
 
 /** What Invoicebox still holds refundable for the line, in kopecks. */
 export function refundableKopecks(item: RefundableBasketItem): number {
   return rublesToKopecks(item.availableAmount ?? item.totalAmount)
+}
+
+/** All that is left of a line: its remaining money and VAT exactly. */
+function exactRest(l: Available): BasketItem {
+  const line = partOfLine(l.item, l.quantity, l.kopecks, l.vat)
+  return { ...line, totalVatAmount: kopecksToRubles(l.vat) }
 }
 
 /**
@@ -21,7 +28,12 @@ export function refundableKopecks(item: RefundableBasketItem): number {
  */
 export function allocateRefund(available: RefundableBasketItem[], amount: number, returned?: Map<string, number>): BasketItem[] {
   const lines: Available[] = available
-    .map((item) => ({ item, kopecks: refundableKopecks(item), quantity: Number(item.quantity) }))
+    .map((item) => ({
+      item,
+      kopecks: refundableKopecks(item),
+      vat: rublesToKopecks(item.availableVatAmount ?? item.totalVatAmount),
+      quantity: Number(item.quantity),
+    }))
     .filter((l) => l.kopecks > 0)
 
   if (returned?.size) {
@@ -31,9 +43,10 @@ export function allocateRefund(available: RefundableBasketItem[], amount: number
       const qty = returned.get(l.item.sku)
       if (!qty) continue
       const take = Math.min(qty, l.quantity)
-      const total = take === l.quantity ? l.kopecks : Math.round((l.kopecks / l.quantity) * take)
+      const whole = take === l.quantity
+      const total = whole ? l.kopecks : Math.round((l.kopecks / l.quantity) * take)
       value += total
-      picked.push(partOfLine(l.item, take, total))
+      picked.push(whole ? exactRest(l) : partOfLine(l.item, take, total, l.vat))
     }
     if (value === amount && picked.length) return picked
   }
@@ -43,13 +56,13 @@ export function allocateRefund(available: RefundableBasketItem[], amount: number
   for (const l of lines) {
     if (rest === 0) break
     if (rest >= l.kopecks) {
-      out.push(partOfLine(l.item, l.quantity, l.kopecks))
+      out.push(exactRest(l))
       rest -= l.kopecks
       continue
     }
     const unit = l.kopecks / l.quantity
     const whole = Number.isInteger(unit) && rest % unit === 0 ? rest / unit : 1
-    out.push(partOfLine(l.item, whole, rest))
+    out.push(partOfLine(l.item, whole, rest, l.vat))
     rest = 0
   }
   return out

@@ -40,8 +40,10 @@ export function planShipment({ invoiceLines, shippedLines, quantities, shipWithF
     const want = wanted.get(line.sku) ?? 0
     const take = Math.min(want, left)
     if (take <= 0) continue
-    const total = take === qty ? rublesToKopecks(line.totalAmount) : rublesToKopecks(line.amount) * take
-    out.push(partOfLine(line, take, total))
+    const whole = take === qty
+    const total = whole ? rublesToKopecks(line.totalAmount) : rublesToKopecks(line.amount) * take
+    const part = partOfLine(line, take, total, rublesToKopecks(line.totalVatAmount))
+    out.push(whole ? { ...part, totalVatAmount: line.totalVatAmount } : part)
     wanted.set(line.sku, want - take)
   }
   return out
