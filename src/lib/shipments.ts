@@ -90,3 +90,27 @@ export async function registerInvoiceboxShipment(container: MedusaContainer, ful
     throw e
   }
 }
+
+/**
+ * Retries the Invoicebox shipments that failed (recorded as `failed` on the fulfillment's
+ * metadata by registerInvoiceboxShipment), for fulfillments shipped in the last `days` days.
+ */
+export async function retryFailedShipments(container: MedusaContainer, days = 30): Promise<{ retried: number; registered: number }> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "fulfillment",
+    fields: ["id", "shipped_at", "metadata"],
+    filters: { shipped_at: { $gte: new Date(Date.now() - days * 86_400_000) } },
+  })
+  const failed = data.filter((f: any) => f.metadata?.invoicebox_shipment?.status === "failed")
+  let registered = 0
+  for (const f of failed) {
+    try {
+      const outcome = await registerInvoiceboxShipment(container, f.id)
+      if (outcome.status !== "skipped") registered++
+    } catch {
+      // recorded on the fulfillment again; the next run tries once more
+    }
+  }
+  return { retried: failed.length, registered }
+}

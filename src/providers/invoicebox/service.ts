@@ -266,21 +266,31 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
   async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
     const data = input.data as InvoiceboxPaymentData | undefined
     if (!data?.invoicebox_order_id) return { data: input.data }
-    const order = await this.fetchOrder(data)
-    if (order.status === "created" || order.status === "draft") {
-      const canceled = await this.call("cancel the invoice", () => this.client_.cancelOrder(order.id))
-      this.logger_.info(`Invoicebox: invoice ${order.id} cancelled because its session ${data.session_id} was replaced`)
-      return { data: { ...data, invoice_status: canceled.status } }
-    }
-    if (order.status === "completed" || order.status === "hold") {
-      // Money was received for a session Medusa is discarding: never cancel silently. The
-      // notification route and the reconciliation job still find it by merchantOrderId.
-      this.logger_.error(
-        `Invoicebox: session ${data.session_id} was deleted but its invoice ${order.id} is already paid (${order.status}); ` +
-          "it will be settled by the notification / reconciliation, check the order"
+    try {
+      const order = await this.fetchOrder(data)
+      if (order.status === "created" || order.status === "draft") {
+        const canceled = await this.client_.cancelOrder(order.id)
+        this.logger_.info(`Invoicebox: invoice ${order.id} cancelled because its session ${data.session_id} was replaced`)
+        return { data: { ...data, invoice_status: canceled.status } }
+      }
+      if (order.status === "completed" || order.status === "hold") {
+        // Money was received for a session Medusa is discarding: never cancel silently. The
+        // notification route and the reconciliation job still find it by merchantOrderId.
+        this.logger_.error(
+          `Invoicebox: session ${data.session_id} was deleted but its invoice ${order.id} is already paid (${order.status}); ` +
+            "it will be settled by the notification / reconciliation, check the order"
+        )
+      }
+      return { data: { ...data, invoice_status: order.status } }
+    } catch (e) {
+      // Medusa deletes sessions while the buyer edits the cart; an Invoicebox outage must not
+      // block that. The reconciliation job cancels invoices whose session is gone.
+      this.logger_.warn(
+        `Invoicebox: invoice ${data.invoicebox_order_id} of deleted session ${data.session_id} could not be cancelled now ` +
+          `(${(e as Error).message}); the reconciliation job will cancel it`
       )
+      return { data }
     }
-    return { data: { ...data, invoice_status: order.status } }
   }
 
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
