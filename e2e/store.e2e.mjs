@@ -1,0 +1,284 @@
+// The product in a real browser, against a store started exactly as `npm run demo` starts it
+// (its own data folder and ports): the buyer pays an invoice from the demo storefront, then the
+// merchant sees it in the Medusa dashboard, refunds part of it there and sees the refund in the
+// plugin's widget.
+import assert from "node:assert/strict"
+import fs from "node:fs"
+import { after, before, describe, test } from "node:test"
+import { startDemo } from "../scripts/demo.mjs"
+import { freePort, launchBrowser, shot, squash } from "./lib.mjs"
+
+const DEMO_TOKEN = "b37c4c689295904ed21eee5d9a48d42e"
+// Seed prices (demo/seed.ts): 3 × paper 449.90 + cartridge 1890.50 + book 1200 = 4440.20, shipping 500.
+const ITEMS_TOTAL = "4440,20₽"
+const ORDER_TOTAL = "4940,20₽"
+const REFUND = "1000,55"
+
+let demo
+let browser
+/** What the buyer's test leaves for the merchant's. */
+const placed = {}
+
+before(async () => {
+  const [medusaPort, storefrontPort, sandboxPort] = [await freePort(), await freePort(), await freePort()]
+  demo = await startDemo({
+    name: "e2e",
+    persistent: false,
+    medusaPort,
+    storefrontPort,
+    sandboxPort,
+    watch: false,
+    echo: false,
+    log: (line) => console.log(`  ${line}`),
+  })
+  browser = await launchBrowser()
+}, { timeout: 600_000 })
+
+after(async () => {
+  await browser?.close().catch(() => {})
+  if (demo) {
+    await demo.stop()
+  }
+})
+
+/** On failure, the store's log is the first thing anyone needs. */
+async function withLog(fn) {
+  try {
+    return await fn()
+  } catch (e) {
+    if (demo?.logFile && fs.existsSync(demo.logFile)) {
+      const tail = fs
+        .readFileSync(demo.logFile, "utf8")
+        .split("\n")
+        .slice(-40)
+        .map((line) => line.slice(0, 400))
+        .join("\n")
+      console.error(`--- last lines of ${demo.logFile} ---\n${tail}`)
+    }
+    throw e
+  }
+}
+
+async function sandboxState() {
+  const res = await fetch(`${demo.urls.sandbox}/__sandbox/state`)
+  assert.equal(res.status, 200)
+  return (await res.json()).data
+}
+
+describe("demo store in Chromium", () => {
+  test("the buyer goes from the catalogue to a paid invoice, with the ИНН look-up and one invalid ИНН", { timeout: 300_000 }, () =>
+    withLog(async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" })
+      const page = await context.newPage()
+      const lookups = []
+      const sessions = []
+      page.on("request", (r) => {
+        if (r.url().includes("/store/invoicebox/counterparty")) lookups.push(r.url())
+        if (r.url().includes("/payment-sessions")) sessions.push(r.url())
+      })
+
+      await page.goto(demo.urls.storefront)
+      await page.locator(".product").first().waitFor()
+      assert.equal(await page.locator(".product").count(), 4, "the four seeded products are listed")
+
+      const paper = page.locator('.product[data-handle="paper-a4"]')
+      await paper.locator("select[data-variant]").selectOption({ label: "1 пачка" })
+      assert.equal(squash(await paper.locator("[data-price-label]").textContent()), "449,90₽")
+      for (const handle of ["paper-a4", "cartridge-85a", "tax-code-book"]) {
+        const card = page.locator(`.product[data-handle="${handle}"]`)
+        await card.locator("[data-add]").click()
+        await card.locator("[data-note]").filter({ hasText: "Добавлено" }).waitFor()
+      }
+
+      await page.click('a[href="#/cart"]')
+      const paperRow = page.locator("tr[data-line]", { hasText: "Бумага" })
+      await paperRow.locator("[data-qty]").fill("3")
+      await paperRow.locator("[data-qty]").press("Tab")
+      await page.waitForFunction(
+        (want) => document.querySelector('[data-testid="cart-total"]')?.textContent?.replace(/[\s\u00a0\u202f]/g, "") === want,
+        ITEMS_TOTAL
+      )
+
+      await page.click('[data-testid="to-checkout"]')
+      await page.locator("#checkout").waitFor()
+      assert.match(await page.locator(".method").first().textContent(), /Оплата по счёту для организаций и ИП/)
+
+      // A mistyped ИНН is caught in the browser: an inline message, and nothing is sent anywhere.
+      await page.fill('input[name="inn"]', "7707083894")
+      await page.press('input[name="inn"]', "Enter")
+      await assert.doesNotReject(
+        page.locator('[data-error-for="inn"]').filter({ hasText: "контрольная сумма" }).waitFor({ timeout: 5000 })
+      )
+      await page.click('[data-testid="place-order"]')
+      await page.locator("#checkout-error").filter({ hasText: "Исправьте" }).waitFor()
+      assert.deepEqual(lookups, [], "no look-up for an invalid ИНН")
+      assert.deepEqual(sessions, [], "no payment session for an invalid ИНН")
+
+      await page.fill('input[name="inn"]', "7707083893")
+      await page.press('input[name="inn"]', "Enter")
+      await page.locator('[data-testid="lookup-status"]').filter({ hasText: "ПАО Сбербанк" }).waitFor()
+      assert.equal(lookups.length, 1)
+      assert.equal(await page.inputValue('input[name="name"]'), "ПАО Сбербанк")
+      assert.equal(await page.inputValue('input[name="kpp"]'), "773601001")
+      assert.match(await page.inputValue('input[name="address"]'), /Вавилова/)
+      assert.equal(await page.inputValue('input[name="city"]'), "Москва", "the delivery address follows the legal address")
+      assert.equal(await page.locator('[data-error-for="inn"]').textContent(), "")
+
+      await page.fill('input[name="email"]', "buh@example.ru")
+      await page.fill('input[name="phone"]', "+7 900 111-22-33")
+      await page.fill('input[name="contact"]', "Иван Петров")
+      await shot(page, "01-checkout.png")
+
+      await page.click('[data-testid="place-order"]')
+      await page.locator('[data-testid="invoice-card"]').waitFor({ timeout: 90_000 })
+      placed.orderId = /#\/order\/([^/?#]+)/.exec(page.url())?.[1]
+      assert.ok(placed.orderId?.startsWith("order_"), `on the order page (${page.url()})`)
+      assert.equal(await page.getAttribute('[data-testid="payment-status"]', "data-status"), "awaiting")
+      assert.equal(squash(await page.textContent('[data-testid="invoice-amount"]')), ORDER_TOTAL)
+      placed.invoiceId = (await page.textContent('[data-testid="invoice-id"]')).trim()
+
+      const doc = page.locator('[data-testid="printable-invoice"]')
+      assert.equal(await doc.locator(".doc-lines tbody tr").count(), 4, "three goods and the shipping")
+      assert.match(await doc.textContent(), /ПАО Сбербанк/)
+      assert.match(await doc.textContent(), /ИНН 7707083893, КПП 773601001/)
+      await shot(page, "02-invoice.png")
+      await page.emulateMedia({ media: "print" })
+      assert.equal(await page.locator('[data-testid="invoice-card"]').isVisible(), false, "print shows the invoice only")
+      assert.equal(await doc.isVisible(), true)
+      await shot(page, "03-invoice-print.png")
+      await page.emulateMedia({ media: "screen" })
+
+      // What reached Invoicebox is what the buyer saw.
+      const invoice = (await sandboxState()).orders.find((o) => o.id === placed.invoiceId)
+      assert.ok(invoice, "the invoice exists in the sandbox")
+      assert.equal(Number(invoice.amount), 4940.2)
+      assert.equal(invoice.customer.vatNumber, "7707083893")
+      assert.equal(invoice.customer.taxRegistrationReasonCode, "773601001")
+      assert.equal(invoice.basketItems.length, 4)
+
+      await page.click('[data-testid="pay-link"]')
+      await page.waitForURL((url) => url.href.startsWith(demo.urls.sandbox))
+      assert.match(squash(await page.textContent("body")), /4940,20/)
+      await page.getByRole("button", { name: "Оплатить" }).click()
+      await page.waitForURL((url) => url.href.startsWith(demo.urls.storefront))
+      await page.locator('[data-testid="payment-status"][data-status="captured"]').waitFor({ timeout: 60_000 })
+      assert.equal((await page.textContent('[data-testid="payment-status"]')).trim(), "Оплачен")
+      assert.match(await page.textContent('[data-testid="paid-banner"]'), /Оплата получена/)
+      assert.equal(await page.locator('[data-testid="pay-link"]').count(), 0, "a paid invoice offers no payment link")
+      placed.displayId = (await page.textContent("h1")).replace(/\D+/g, "")
+      await shot(page, "04-paid.png")
+
+      await page.click('[data-testid="lang-switch"]')
+      await page.locator('[data-testid="payment-status"]').filter({ hasText: "Paid" }).waitFor()
+      await context.close()
+    })
+  )
+
+  test("the merchant sees the paid invoice in the dashboard, refunds part of it there and sees the refund in the widget", { timeout: 420_000 }, () =>
+    withLog(async () => {
+      assert.ok(placed.orderId, "the buyer's test placed an order")
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, locale: "ru-RU" })
+      // The dashboard keeps its language in localStorage "lng"; the widget follows it.
+      await context.addInitScript(() => {
+        try {
+          window.localStorage.setItem("lng", "ru")
+        } catch {}
+      })
+      const page = await context.newPage()
+
+      // The first visit compiles the dashboard (Vite dev mode): allow for it.
+      await page.goto(`${demo.urls.admin}/login`, { timeout: 240_000 })
+      await page.locator('input[name="email"]').waitFor({ timeout: 240_000 })
+      await page.fill('input[name="email"]', demo.admin.email)
+      await page.fill('input[name="password"]', demo.admin.password)
+      await page.click('button[type="submit"]')
+      await page.waitForURL(/\/app\/orders/, { timeout: 120_000 })
+
+      await page.getByText(`#${placed.displayId}`, { exact: true }).first().click({ timeout: 60_000 })
+      await page.waitForURL(new RegExp(`/app/orders/${placed.orderId}`))
+      const widget = page.locator('[data-testid="invoicebox-widget"]')
+      await widget.locator('[data-testid="invoicebox-status"][data-status="completed"]').waitFor({ timeout: 60_000 })
+      assert.equal((await widget.locator('[data-testid="invoicebox-status"]').textContent()).trim(), "Оплачен")
+      assert.match(await widget.locator('[data-testid="invoicebox-invoice-id"]').textContent(), new RegExp(placed.invoiceId))
+      assert.match(squash(await widget.locator('[data-testid="invoicebox-amount"]').textContent()), new RegExp(ORDER_TOTAL))
+      assert.match(await widget.locator('[data-testid="invoicebox-payer"]').textContent(), /ПАО Сбербанк.*ИНН 7707083893.*КПП 773601001/)
+      assert.match(await widget.locator('[data-testid="invoicebox-refunds"]').textContent(), /Возвратов нет/)
+      assert.match(await widget.locator('[data-testid="invoicebox-timeline"]').textContent(), /Оплачен.*Принято.*Уведомление Инвойсбокс/)
+      await shot(widget, "05-widget-paid.png")
+
+      // The dashboard's own refund form: payment row menu → «Возврат».
+      await page.locator("div.grid", { hasText: "pp_invoicebox_invoicebox" }).locator('button[aria-haspopup="menu"]').click()
+      await page.getByRole("menuitem", { name: "Возврат" }).click()
+      const dialog = page.getByRole("dialog")
+      await dialog.locator('input[name="amount"]').fill(REFUND)
+      await dialog.locator("textarea").fill("Брак упаковки")
+      await dialog.locator('button[type="submit"]').click()
+      await dialog.waitFor({ state: "hidden", timeout: 60_000 })
+
+      const refund = widget.locator('[data-testid="invoicebox-refund"]')
+      await refund.first().waitFor({ timeout: 60_000 })
+      assert.equal(await refund.count(), 1)
+      assert.match(squash(await refund.textContent()), /1000,55₽/)
+      assert.match(await refund.textContent(), /Брак упаковки/)
+
+      // The sandbox completes a refund after a moment; «Проверить статус» reads it again.
+      for (let i = 0; i < 20 && !/Выполнен/.test(await refund.textContent()); i++) {
+        await page.waitForTimeout(1000)
+        await widget.locator('[data-testid="invoicebox-check-status"]').click()
+        await page.getByText("Статус проверен").first().waitFor({ timeout: 30_000 })
+      }
+      assert.match(await refund.textContent(), /Выполнен/)
+      assert.match(squash(await widget.locator('[data-testid="invoicebox-refunds"]').textContent()), /Возвращено:1000,55₽из4940,20₽/)
+
+      const res = await page.request.get(`${demo.urls.backend}/admin/orders/${placed.orderId}?fields=payment_status,*items`)
+      assert.equal(res.status(), 200)
+      const { order } = await res.json()
+      assert.equal(order.payment_status, "partially_refunded")
+      const refunds = (await sandboxState()).refunds.filter((r) => r.parentId === placed.invoiceId)
+      assert.equal(refunds.length, 1, "exactly one refund reached Invoicebox")
+      assert.equal(Number(refunds[0].amount), 1000.55)
+
+      // Shipping the goods (Admin API, as the dashboard's fulfillment forms do) registers an
+      // Invoicebox shipment, i.e. the closing documents, which the widget then shows.
+      const items = order.items.map((i) => ({ id: i.id, quantity: Number(i.quantity) }))
+      const created = await page.request.post(`${demo.urls.backend}/admin/orders/${placed.orderId}/fulfillments?fields=*fulfillments`, {
+        data: { items },
+      })
+      assert.equal(created.status(), 200, await created.text())
+      const fulfillmentId = (await created.json()).order.fulfillments.at(-1).id
+      const shipped = await page.request.post(
+        `${demo.urls.backend}/admin/orders/${placed.orderId}/fulfillments/${fulfillmentId}/shipments`,
+        { data: { items } }
+      )
+      assert.equal(shipped.status(), 200, await shipped.text())
+      const shipments = widget.locator('[data-testid="invoicebox-shipments"]')
+      for (let i = 0; i < 20 && !/Документы (формируются|выставлены)/.test(await shipments.textContent()); i++) {
+        await page.waitForTimeout(1000)
+        await widget.locator('[data-testid="invoicebox-check-status"]').click()
+        await page.getByText("Статус проверен").first().waitFor({ timeout: 30_000 })
+      }
+      assert.match(await shipments.textContent(), /Документы (формируются|выставлены)/)
+      assert.ok((await sandboxState()).shipments.some((x) => x.orderId === placed.invoiceId), "the shipment reached Invoicebox")
+
+      // Let toasts and the closed drawer's overlay fade before the picture.
+      await page.getByRole("dialog").waitFor({ state: "detached" }).catch(() => {})
+      await page.waitForTimeout(1500)
+      await shot(widget, "06-widget-refund-shipment.png")
+
+      // The connection check of Settings → Invoicebox, with the secrets masked.
+      await page.goto(`${demo.urls.admin}/settings/invoicebox`)
+      const health = page.locator('[data-testid="invoicebox-health"]')
+      await health.locator('[data-testid="invoicebox-health-status"]').filter({ hasText: "Подключено" }).waitFor({ timeout: 60_000 })
+      assert.match(
+        await health.locator('[data-testid="invoicebox-health-notification-url"]').textContent(),
+        new RegExp(`${demo.urls.backend}/hooks/invoicebox`)
+      )
+      assert.doesNotMatch(await health.locator('[data-testid="invoicebox-health-last-notification"]').textContent(), /не было/)
+      const text = await health.textContent()
+      assert.ok(!text.includes(DEMO_TOKEN), "the API token is never shown")
+      assert.ok(text.includes("b37c…2e"), "the token is shown masked")
+      await shot(health, "07-health.png")
+      await context.close()
+    })
+  )
+})
