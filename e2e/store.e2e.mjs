@@ -20,6 +20,9 @@ let browser
 const placed = {}
 
 before(async () => {
+  // The reconciliation job would also repair a lost notification; off, so that the third test
+  // proves it is the widget's «Проверить статус» that does.
+  process.env.INVOICEBOX_RECONCILE_INTERVAL_MINUTES ??= "0"
   const [medusaPort, storefrontPort, sandboxPort] = [await freePort(), await freePort(), await freePort()]
   demo = await startDemo({
     name: "e2e",
@@ -278,7 +281,81 @@ describe("demo store in Chromium", () => {
       assert.ok(!text.includes(DEMO_TOKEN), "the API token is never shown")
       assert.ok(text.includes("b37c…2e"), "the token is shown masked")
       await shot(health, "07-health.png")
+      placed.adminState = await context.storageState()
       await context.close()
     })
   )
+
+  test("«Проверить статус» settles an order whose payment notification never arrived", { timeout: 300_000 }, () =>
+    withLog(async () => {
+      assert.ok(placed.adminState, "the merchant's test logged in")
+      const { invoiceId, orderId } = await placeOrderThroughStoreApi()
+      await sandboxControl("notifications/block")
+      try {
+        await sandboxControl(`orders/${invoiceId}/pay`)
+        const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, storageState: placed.adminState })
+        await context.addInitScript(() => {
+          try {
+            window.localStorage.setItem("lng", "ru")
+          } catch {}
+        })
+        const page = await context.newPage()
+        const paymentStatus = async () =>
+          (await (await page.request.get(`${demo.urls.backend}/admin/orders/${orderId}?fields=payment_status`)).json()).order.payment_status
+        assert.equal(await paymentStatus(), "awaiting", "without the notification Medusa still waits")
+
+        await page.goto(`${demo.urls.admin}/orders/${orderId}`)
+        const widget = page.locator('[data-testid="invoicebox-widget"]')
+        // The widget reads Invoicebox live, so it already knows what Medusa does not.
+        await widget.locator('[data-testid="invoicebox-status"][data-status="completed"]').waitFor({ timeout: 60_000 })
+        assert.match(await widget.locator('[data-testid="invoicebox-timeline"]').textContent(), /не было/)
+
+        await widget.locator('[data-testid="invoicebox-check-status"]').click()
+        await page.getByText("Статус проверен").first().waitFor({ timeout: 30_000 })
+        assert.equal(await paymentStatus(), "captured")
+        await widget.locator('[data-testid="invoicebox-timeline"]').filter({ hasText: "Проверка из админки" }).waitFor()
+        assert.match(await widget.locator('[data-testid="invoicebox-timeline"]').textContent(), /Оплачен.*Принято.*Проверка из админки/)
+        await context.close()
+      } finally {
+        await sandboxControl("notifications/unblock")
+      }
+    })
+  )
 })
+
+async function sandboxControl(path) {
+  const res = await fetch(`${demo.urls.sandbox}/__sandbox/${path}`, { method: "POST" })
+  assert.equal(res.status, 200, `sandbox ${path}: ${await res.text()}`)
+}
+
+/** The storefront's calls, without the page: a cart paid by an ИП (12-digit ИНН, no КПП). */
+async function placeOrderThroughStoreApi() {
+  const { seed } = demo
+  const call = async (path, body) => {
+    const res = await fetch(`${demo.urls.backend}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json", "x-publishable-api-key": seed.publishableKey },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const json = await res.json()
+    assert.ok(res.ok, `${path}: ${res.status} ${JSON.stringify(json)}`)
+    return json
+  }
+  const { cart } = await call("/store/carts", { region_id: seed.regionId })
+  const book = seed.products.find((p) => p.handle === "tax-code-book")
+  await call(`/store/carts/${cart.id}/line-items`, { variant_id: book.variantIds[0], quantity: 2 })
+  const address = { first_name: "Пётр", last_name: "Тестов", address_1: "ул. Тестовая, д. 1", city: "Москва", postal_code: "101000", country_code: "ru" }
+  await call(`/store/carts/${cart.id}`, { email: "ip@example.ru", shipping_address: address, billing_address: address })
+  await call(`/store/carts/${cart.id}/shipping-methods`, { option_id: seed.shippingOptionId })
+  const { payment_collection } = await call("/store/payment-collections", { cart_id: cart.id })
+  const { counterparty } = await call("/store/invoicebox/counterparty?inn=500100732259")
+  assert.equal(counterparty.type, "sole_proprietor")
+  const session = await call(`/store/payment-collections/${payment_collection.id}/payment-sessions`, {
+    provider_id: "pp_invoicebox_invoicebox",
+    data: { payer: { type: counterparty.type, name: counterparty.name, inn: counterparty.inn, address: counterparty.address, email: "ip@example.ru" } },
+  })
+  const invoiceId = session.payment_collection.payment_sessions[0].data.invoicebox_order_id
+  const done = await call(`/store/carts/${cart.id}/complete`, {})
+  assert.equal(done.type, "order")
+  return { invoiceId, orderId: done.order.id }
+}

