@@ -26,9 +26,11 @@ const esc = (value) =>
   String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c])
 
 const money = (amount, currency = "rub") =>
-  new Intl.NumberFormat(lang === "en" ? "en-GB" : "ru-RU", { style: "currency", currency: currency.toUpperCase() }).format(
-    Number(amount ?? 0)
-  )
+  new Intl.NumberFormat(lang === "en" ? "en-GB" : "ru-RU", {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    currencyDisplay: "narrowSymbol",
+  }).format(Number(amount ?? 0))
 
 const dateTime = (iso) => {
   const d = new Date(iso)
@@ -419,7 +421,8 @@ async function renderCheckout() {
       input("address").value = c.address ?? ""
       for (const n of ["name", "kpp", "address"]) setError(n, null)
       status.className = "lookup ok"
-      status.textContent = `${t("innFound")}: ${c.name}${c.ogrn ? ` (ОГРН ${c.ogrn})` : ""}`
+      const ogrnLabel = c.ogrn?.length === 15 ? t("ogrnip") : t("ogrn")
+      status.textContent = `${t("innFound")}: ${c.name}${c.ogrn ? ` (${ogrnLabel} ${c.ogrn})` : ""}`
       syncDelivery()
     } catch (e) {
       status.className = "lookup warn"
@@ -590,8 +593,8 @@ function printableInvoice(order, data) {
   const cur = order.currency_code
   return `<section class="invoice-doc" data-testid="printable-invoice">
     <header class="doc-head">
-      <div><h2>${esc(t("invoiceTitle"))} № ${esc(data.invoicebox_order_id)}</h2>
-        <p>${esc(t("orderTitle"))} № ${esc(order.display_id)} · ${esc(t("placedAt"))}: ${esc(dateTime(order.created_at))}</p></div>
+      <div><h2>${esc(t("invoiceTitle"))} ${esc(t("numero"))} ${esc(data.invoicebox_order_id)}</h2>
+        <p>${esc(t("orderTitle"))} ${esc(t("numero"))} ${esc(order.display_id)} · ${esc(t("placedAt"))}: ${esc(dateTime(order.created_at))}</p></div>
       <div class="doc-due"><small>${esc(t("dueDate"))}</small><b>${esc(dateTime(data.expires_at))}</b></div>
     </header>
     <div class="parties">
@@ -639,7 +642,7 @@ async function renderOrder(id) {
   const payable = !SETTLED.has(status) && !invoiceGone && data.payment_url
   app.innerHTML = `
     <div class="order-head">
-      <h1>${esc(t("orderTitle"))} № ${esc(order.display_id)}</h1>
+      <h1>${esc(t("orderTitle"))} ${esc(t("numero"))} ${esc(order.display_id)}</h1>
       <span class="badge ${esc(status)}" data-testid="payment-status" data-status="${esc(status)}">${esc(t(`status_${status}`))}</span>
     </div>
     ${
@@ -683,7 +686,7 @@ function renderOrders() {
   app.innerHTML = `${shown ? `<div class="alert error">${esc(t(shown))}</div>` : ""}<h1>${esc(t("myOrders"))}</h1>${
     list.length
       ? `<ul class="orders">${list
-          .map((o) => `<li><a href="#/order/${esc(o.order_id)}">${esc(t("orderTitle"))} № ${esc(o.display_id)}</a> — ${esc(dateTime(o.created_at))}</li>`)
+          .map((o) => `<li><a href="#/order/${esc(o.order_id)}">${esc(t("orderTitle"))} ${esc(t("numero"))} ${esc(o.display_id)}</a> — ${esc(dateTime(o.created_at))}</li>`)
           .join("")}</ul>`
       : `<p>${esc(t("noOrders"))}</p>`
   }`
