@@ -58,6 +58,31 @@ async function waitFor(url, { timeoutMs, what, isAlive = () => true }) {
   throw new Error(`${what} did not answer ${url} within ${Math.round(timeoutMs / 1000)} s (${last})`)
 }
 
+/**
+ * With DB_HOST (no DATABASE_URL) the demo's database may not exist yet; `medusa db:create` wants a
+ * DATABASE_URL, so it is created here through the same pg driver Medusa uses.
+ */
+async function createExternalDatabase(dbName, log) {
+  const { default: pg } = await import("pg")
+  const client = new pg.Client({
+    host: process.env.DB_HOST,
+    port: Number(process.env.DB_PORT || 5432),
+    user: process.env.DB_USERNAME || "postgres",
+    password: process.env.DB_PASSWORD || "",
+    database: process.env.DB_WAITINGROOM_DATABASE || "postgres",
+  })
+  await client.connect()
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [dbName])
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`)
+      log(`[db] Created database ${dbName} on ${process.env.DB_HOST}`)
+    }
+  } finally {
+    await client.end()
+  }
+}
+
 /** Runs a command to completion, its output appended to the log file; rejects with the output's tail. */
 function run(cmd, args, { env, logFile, tolerate }) {
   return new Promise((resolve, reject) => {
@@ -230,6 +255,7 @@ export async function startDemo(opts = {}) {
     stoppers.push(() => db.stop())
     const dbName = process.env.DB_NAME || `medusa_invoicebox_${name.replace(/[^a-z0-9_]/gi, "_")}`
     if (db.createDatabase) await db.createDatabase(dbName)
+    else if (!process.env.DATABASE_URL) await createExternalDatabase(dbName, log)
 
     const backendUrl = `http://localhost:${medusaPort}`
     const storefrontUrl = `http://localhost:${storefrontPort}`
