@@ -393,17 +393,21 @@ medusaIntegrationTestRunner({
       it("answers out_of_service when the ledger cannot record the result; the redelivery succeeds without a second capture", async () => {
         const { invoice, orderId } = await paidCheckout()
         const ledgerService: any = container().resolve("invoicebox")
-        const original = ledgerService.updateInvoiceboxNotifications.bind(ledgerService)
+        const original = ledgerService.createInvoiceboxNotifications.bind(ledgerService)
         let calls = 0
-        jest.spyOn(ledgerService, "updateInvoiceboxNotifications").mockImplementation(async (...args: any[]) => {
-          // The first update is the final verdict of the first delivery.
+        const spy = jest.spyOn(ledgerService, "createInvoiceboxNotifications").mockImplementation(async (...args: any[]) => {
+          // The first write is the verdict of the first delivery, after the capture committed.
           if (++calls === 1) throw new Error("could not write: disk full")
           return original(...args)
         })
         const raw = notificationFor(invoice)
         expect(await signed(raw)).toMatchObject({ code: "out_of_service" })
+        expect(spy).toHaveBeenCalled()
+        await expectCapturedOnce(orderId!)
+        expect((await ledger(invoice.id)).map((r) => r.verdict)).toEqual(["out_of_service"])
         expect(await signed(raw)).toEqual({ status: "success" })
         await expectCapturedOnce(orderId!)
+        expect((await ledger(invoice.id)).map((r) => r.verdict)).toEqual(["success"])
       })
 
       it("answers out_of_service when the budget runs out, with nothing done; the retry then captures once", async () => {

@@ -5,6 +5,7 @@ import { isFinalStatus, isKnownOrderStatus } from "../core"
 import type { InvoiceboxOrder } from "../core"
 import { INVOICEBOX_PROVIDER_ID, applyInvoiceState, resolveInvoiceboxProvider, sha256 } from "../lib"
 import type { ApplyInvoiceStateResult } from "../lib"
+import { syncInvoiceboxRefunds, type RefundSyncResult } from "../lib/refund-sync"
 
 /** Minutes between runs: env INVOICEBOX_RECONCILE_INTERVAL_MINUTES (default 5; 0 turns the job off). */
 export const RECONCILE_INTERVAL_MINUTES = intervalMinutes(process.env.INVOICEBOX_RECONCILE_INTERVAL_MINUTES)
@@ -23,6 +24,8 @@ export interface ReconcileOptions {
   pauseMs?: number
   /** Lifetime of the run lock in seconds: a crashed run cannot block the next ones for longer. */
   lockSeconds?: number
+  /** Also copy refunds made in the Invoicebox cabinet into Medusa (default true). */
+  syncRefunds?: boolean
 }
 
 export interface ReconcileReport {
@@ -31,6 +34,7 @@ export interface ReconcileReport {
   changed: number
   results: Array<{ invoiceId: string; status: string; verdict: string; effect: string }>
   errors: number
+  refunds?: RefundSyncResult
 }
 
 const AWAITING = ["pending", "pending_authorization"]
@@ -97,8 +101,18 @@ export async function reconcileInvoiceboxPayments(
         else if (result.effect !== "none" && result.effect !== "duplicate") report.changed++
       }
     }
+    if (options.syncRefunds !== false) {
+      // Under the same lock: the refund sync must not record a cabinet refund twice either.
+      try {
+        report.refunds = await syncInvoiceboxRefunds(container)
+      } catch (e) {
+        report.errors++
+        logger.warn(`Invoicebox reconciliation: refund sync failed: ${(e as Error).message}`)
+      }
+    }
     logger.info(
-      `Invoicebox reconciliation: ${awaiting.length} awaiting, ${report.checked} read, ${report.changed} changed, ${report.errors} errors`
+      `Invoicebox reconciliation: ${awaiting.length} awaiting, ${report.checked} read, ${report.changed} changed, ` +
+        `${report.refunds?.recorded.length ?? 0} cabinet refunds recorded, ${report.errors} errors`
     )
     return report
   } finally {

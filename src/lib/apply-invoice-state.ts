@@ -96,9 +96,8 @@ interface SessionContext {
     amount: number
     captured_at?: string | Date | null
     canceled_at?: string | Date | null
-    captures?: Array<{ id: string; amount: number }>
   }
-  collection?: { id: string; status: string }
+  /** Only looked up when no order is linked yet (pay-first stores, abandoned carts). */
   cartId?: string
   order?: { id: string; status: string }
 }
@@ -122,12 +121,19 @@ export async function applyInvoiceState(
 
   let result: ApplyInvoiceStateResult
   try {
-    const locking = container.resolve<ILockingModule>(Modules.LOCKING)
-    const keys = [`invoicebox:invoice:${invoice.id}`]
-    if (invoice.merchantOrderId) keys.push(`invoicebox:session:${invoice.merchantOrderId}`)
-    const work = locking.execute(keys, () => applyLocked(container, input, deadline, logger), {
-      timeout: Math.max(1, Math.floor((deadline - Date.now()) / 1000)),
-    })
+    // A repeat of a settled notification needs no lock: the row is written only after the commit.
+    // Checked again under the lock, for the repeats that arrive while the first is being applied.
+    const work = (async () => {
+      const ledger = container.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
+      const settled = await ledgerEntry(ledger, invoice)
+      if (settled && isSettledRepeat(settled, invoice)) return repeatResult(settled, invoice)
+      const locking = container.resolve<ILockingModule>(Modules.LOCKING)
+      const keys = [`invoicebox:invoice:${invoice.id}`]
+      if (invoice.merchantOrderId) keys.push(`invoicebox:session:${invoice.merchantOrderId}`)
+      return locking.execute(keys, () => applyLocked(container, input, deadline, logger), {
+        timeout: Math.max(1, Math.floor((deadline - Date.now()) / 1000)),
+      })
+    })()
     result = await withDeadline(work, deadline)
   } catch (e) {
     const overBudget = e instanceof BudgetExceededError
@@ -153,6 +159,32 @@ export async function applyInvoiceState(
   return result
 }
 
+type LedgerRow = Awaited<ReturnType<InvoiceboxModuleService["listInvoiceboxNotifications"]>>[number]
+
+async function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Promise<LedgerRow | undefined> {
+  const [row] = await ledger.listInvoiceboxNotifications({ dedupe_key: dedupeKey(invoice.id, invoice.status) }, { take: 1 })
+  return row
+}
+
+/**
+ * Only a committed, unambiguous transition makes a repeat a no-op; an unclear status (hold,
+ * processing, success) is looked at again, because the invoice may have moved on since.
+ */
+function isSettledRepeat(row: LedgerRow, invoice: InvoiceLike): boolean {
+  return row.verdict === "success" && ACTIONABLE.has(invoice.status)
+}
+
+function repeatResult(row: LedgerRow, invoice: InvoiceLike): ApplyInvoiceStateResult {
+  return {
+    verdict: "success",
+    effect: "duplicate",
+    appliedStatus: invoice.status,
+    paymentSessionId: row.payment_session_id ?? undefined,
+    orderId: row.order_id ?? undefined,
+    notificationId: row.id,
+  }
+}
+
 async function applyLocked(
   container: MedusaContainer,
   input: ApplyInvoiceStateInput,
@@ -165,19 +197,8 @@ async function applyLocked(
   const receivedAt = input.receivedAt ?? new Date()
   const bodySha256 = input.bodySha256 ?? sha256(JSON.stringify(notified))
 
-  const [previous] = await ledger.listInvoiceboxNotifications({ dedupe_key: key }, { take: 1 })
-  // Only a committed, unambiguous transition makes a repeat a no-op; an unclear status (hold,
-  // processing, success) is looked at again, because the invoice may have moved on since.
-  if (previous?.verdict === "success" && ACTIONABLE.has(notified.status)) {
-    return {
-      verdict: "success",
-      effect: "duplicate",
-      appliedStatus: notified.status,
-      paymentSessionId: previous.payment_session_id ?? undefined,
-      orderId: previous.order_id ?? undefined,
-      notificationId: previous.id,
-    }
-  }
+  const previous = await ledgerEntry(ledger, notified)
+  if (previous && isSettledRepeat(previous, notified)) return repeatResult(previous, notified)
 
   const row = {
     dedupe_key: key,
@@ -225,9 +246,6 @@ async function applyLocked(
     }
     checkIdentity(invoice, ctx)
 
-    // The receipt is durable before anything changes, so the admin timeline shows every attempt.
-    await save({ verdict: "processing", payment_session_id: ctx.session.id, order_id: ctx.order?.id ?? null })
-
     if (!ACTIONABLE.has(invoice.status) && !input.fromApi) {
       const fresh = await resolveInvoiceboxProvider(container).client.getOrder(invoice.id)
       if (!fresh) {
@@ -252,10 +270,10 @@ async function applyLocked(
     let message: string | undefined
     switch (target) {
       case "captured":
-        effect = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline)
+        ;({ effect, ctx } = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline))
         break
       case "authorized":
-        effect = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline)
+        ;({ effect, ctx } = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline))
         break
       case "canceled":
         ;({ effect, message } = await cancel(container, ctx, invoice, logger))
@@ -266,7 +284,6 @@ async function applyLocked(
       default:
         break // created, draft, processing: still waiting for the money
     }
-    ctx = (await loadContext(container, ctx.session.id)) ?? ctx
     return await finish({ verdict: "success", effect, message, appliedStatus: status }, ctx)
   } catch (e) {
     if (e instanceof Verdict) {
@@ -340,13 +357,13 @@ async function settle(
   ctx: SessionContext,
   action: typeof PaymentActions.SUCCESSFUL | typeof PaymentActions.AUTHORIZED,
   deadline: number
-): Promise<InvoiceEffect> {
+): Promise<{ effect: InvoiceEffect; ctx: SessionContext }> {
   const wantCapture = action === PaymentActions.SUCCESSFUL
   const done = (c: SessionContext) => (wantCapture ? isCaptured(c.payment) : !!c.payment && !c.payment.canceled_at)
   const hadOrder = !!ctx.order
 
-  if (done(ctx) && (ctx.order || !ctx.cartId)) return "none"
-  if (!wantCapture && isCaptured(ctx.payment)) return "none"
+  if (done(ctx) && (ctx.order || !ctx.cartId)) return { effect: "none", ctx }
+  if (!wantCapture && isCaptured(ctx.payment)) return { effect: "none", ctx }
 
   if (!done(ctx)) {
     const { errors } = await processPaymentWorkflow(container).run({
@@ -369,8 +386,8 @@ async function settle(
       throw errors?.[0]?.error ?? new Error(`cart ${ctx.cartId} was not completed into an order`)
     }
   }
-  if (!hadOrder && after.order) return "order_created"
-  return wantCapture ? "captured" : "authorized"
+  if (!hadOrder && after.order) return { effect: "order_created", ctx: after }
+  return { effect: wantCapture ? "captured" : "authorized", ctx: after }
 }
 
 /**
@@ -425,21 +442,22 @@ async function cancel(
     }
     throw error
   }
-  if (ctx.collection && ["not_paid", "awaiting"].includes(ctx.collection.status)) {
-    await payment.updatePaymentCollections(ctx.collection.id, { status: "canceled" as never })
+  const collection = await payment.retrievePaymentCollection(ctx.session.payment_collection_id, { select: ["id", "status"] })
+  if (["not_paid", "awaiting"].includes(collection.status)) {
+    await payment.updatePaymentCollections(collection.id, { status: "canceled" as never })
   }
   return { effect }
 }
 
+/** The payment module sets captured_at once the captures cover the payment (currency-rounded). */
 function isCaptured(payment: SessionContext["payment"]): boolean {
-  if (!payment) return false
-  if (payment.captured_at) return true
-  const captured = (payment.captures ?? []).reduce((sum, c) => sum + Number(c.amount), 0)
-  // Amounts can carry more precision than the currency; a kopeck's tolerance is the currency's.
-  return captured > 0 && captured + 0.005 >= Number(payment.amount)
+  return !!payment?.captured_at
 }
 
-/** The payment session named by merchantOrderId, with its payment, collection, cart and order. */
+/**
+ * The payment session named by merchantOrderId, with its payment and its order (or, before an
+ * order exists, its cart). Kept to a few small queries: it runs twice for every new notification.
+ */
 async function loadContext(container: MedusaContainer, sessionId: string | undefined): Promise<SessionContext | undefined> {
   if (!sessionId || typeof sessionId !== "string") return undefined
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
@@ -457,10 +475,6 @@ async function loadContext(container: MedusaContainer, sessionId: string | undef
       "payment.amount",
       "payment.captured_at",
       "payment.canceled_at",
-      "payment.captures.id",
-      "payment.captures.amount",
-      "payment_collection.id",
-      "payment_collection.status",
     ],
     filters: { id: sessionId },
   })
@@ -477,7 +491,17 @@ async function loadContext(container: MedusaContainer, sessionId: string | undef
       payment_collection_id: session.payment_collection_id,
     },
     payment: session.payment ?? undefined,
-    collection: session.payment_collection ?? undefined,
+  }
+  // Cart completion links the order to the payment collection; order edits and claims do too.
+  const { data: orderLinks } = await query.graph({
+    entity: "order_payment_collection",
+    fields: ["order_id", "order.id", "order.status"],
+    filters: { payment_collection_id: session.payment_collection_id },
+  })
+  const linked = (orderLinks[0] as any)?.order
+  if (linked?.id) {
+    ctx.order = { id: linked.id, status: linked.status }
+    return ctx
   }
   const { data: cartLinks } = await query.graph({
     entity: "cart_payment_collection",
@@ -485,23 +509,6 @@ async function loadContext(container: MedusaContainer, sessionId: string | undef
     filters: { payment_collection_id: session.payment_collection_id },
   })
   ctx.cartId = (cartLinks[0] as any)?.cart_id
-  let orderId: string | undefined
-  if (ctx.cartId) {
-    const { data: orderCarts } = await query.graph({ entity: "order_cart", fields: ["order_id"], filters: { cart_id: ctx.cartId } })
-    orderId = (orderCarts[0] as any)?.order_id
-  }
-  if (!orderId) {
-    const { data: orderCollections } = await query.graph({
-      entity: "order_payment_collection",
-      fields: ["order_id"],
-      filters: { payment_collection_id: session.payment_collection_id },
-    })
-    orderId = (orderCollections[0] as any)?.order_id
-  }
-  if (orderId) {
-    const { data: orders } = await query.graph({ entity: "order", fields: ["id", "status"], filters: { id: orderId } })
-    if (orders[0]) ctx.order = { id: (orders[0] as any).id, status: (orders[0] as any).status }
-  }
   return ctx
 }
 
