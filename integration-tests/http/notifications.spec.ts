@@ -476,6 +476,8 @@ medusaIntegrationTestRunner({
         await expectAwaiting(orderId!)
         const report = await reconcileInvoiceboxPayments(container(), { pauseMs: 0 })
         expect(report.skipped).toBeUndefined()
+        expect(report.errors).toBe(0)
+        expect(report.refunds).toBeDefined()
         expect(report.checked).toBe(2)
         expect(report.results).toEqual([{ invoiceId: invoice.id, status: "completed", verdict: "success", effect: "captured" }])
         await expectCapturedOnce(orderId!)

@@ -5,7 +5,9 @@ import { isFinalStatus, isKnownOrderStatus } from "../core"
 import type { InvoiceboxOrder } from "../core"
 import { INVOICEBOX_PROVIDER_ID, applyInvoiceState, resolveInvoiceboxProvider, sha256 } from "../lib"
 import type { ApplyInvoiceStateResult } from "../lib"
+import { cancelOrphanInvoices } from "../lib/orphans"
 import { syncInvoiceboxRefunds, type RefundSyncResult } from "../lib/refund-sync"
+import { retryFailedShipments } from "../lib/shipments"
 
 /** Minutes between runs: env INVOICEBOX_RECONCILE_INTERVAL_MINUTES (default 5; 0 turns the job off). */
 export const RECONCILE_INTERVAL_MINUTES = intervalMinutes(process.env.INVOICEBOX_RECONCILE_INTERVAL_MINUTES)
@@ -26,6 +28,10 @@ export interface ReconcileOptions {
   lockSeconds?: number
   /** Also copy refunds made in the Invoicebox cabinet into Medusa (default true). */
   syncRefunds?: boolean
+  /** Also cancel open invoices whose payment session Medusa discarded (default true). */
+  cancelOrphans?: boolean
+  /** Also retry Invoicebox shipments that failed when the fulfillment was shipped (default true). */
+  retryShipments?: boolean
 }
 
 export interface ReconcileReport {
@@ -35,6 +41,8 @@ export interface ReconcileReport {
   results: Array<{ invoiceId: string; status: string; verdict: string; effect: string }>
   errors: number
   refunds?: RefundSyncResult
+  orphans?: { checked: number; canceled: string[] }
+  shipments?: { retried: number; registered: number }
 }
 
 const AWAITING = ["pending", "pending_authorization"]
@@ -101,18 +109,25 @@ export async function reconcileInvoiceboxPayments(
         else if (result.effect !== "none" && result.effect !== "duplicate") report.changed++
       }
     }
-    if (options.syncRefunds !== false) {
-      // Under the same lock: the refund sync must not record a cabinet refund twice either.
+    // The other repairs share the run and its lock: none of them may run twice at once either
+    // (a cabinet refund recorded twice, a shipment registered twice). Each one failing alone.
+    const phase = async <T>(enabled: boolean | undefined, what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      if (enabled === false) return undefined
       try {
-        report.refunds = await syncInvoiceboxRefunds(container)
+        return await fn()
       } catch (e) {
         report.errors++
-        logger.warn(`Invoicebox reconciliation: refund sync failed: ${(e as Error).message}`)
+        logger.warn(`Invoicebox reconciliation: ${what} failed: ${(e as Error).message}`)
+        return undefined
       }
     }
+    report.refunds = await phase(options.syncRefunds, "refund sync", () => syncInvoiceboxRefunds(container))
+    report.orphans = await phase(options.cancelOrphans, "orphan invoice cleanup", () => cancelOrphanInvoices(container))
+    report.shipments = await phase(options.retryShipments, "shipment retry", () => retryFailedShipments(container))
     logger.info(
       `Invoicebox reconciliation: ${awaiting.length} awaiting, ${report.checked} read, ${report.changed} changed, ` +
-        `${report.refunds?.recorded.length ?? 0} cabinet refunds recorded, ${report.errors} errors`
+        `${report.refunds?.recorded.length ?? 0} cabinet refunds recorded, ${report.orphans?.canceled.length ?? 0} orphan invoices ` +
+        `cancelled, ${report.shipments?.registered ?? 0} shipments registered, ${report.errors} errors`
     )
     return report
   } finally {
