@@ -130,9 +130,7 @@ export async function applyInvoiceState(
       const locking = container.resolve<ILockingModule>(Modules.LOCKING)
       const keys = [`invoicebox:invoice:${invoice.id}`]
       if (invoice.merchantOrderId) keys.push(`invoicebox:session:${invoice.merchantOrderId}`)
-      return locking.execute(keys, () => applyLocked(container, input, deadline, logger), {
-        timeout: Math.max(1, Math.floor((deadline - Date.now()) / 1000)),
-      })
+      return lockInOrder(locking, keys, () => applyLocked(container, input, deadline, logger), deadline)
     })()
     result = await withDeadline(work, deadline)
   } catch (e) {
@@ -541,6 +539,19 @@ async function notFoundMessage(container: MedusaContainer, invoice: InvoiceLike)
     }
   }
   return bilingual(`Заказ ${id || "(пусто)"} не найден`, `Order ${id || "(empty)"} not found`)
+}
+
+/**
+ * Takes the keys one after the other, always in the same order. The Redis locking provider takes
+ * the keys of one execute() call in parallel, so two deliveries could each win one key and wait
+ * for the other until both time out (seen with 50 deliveries over two instances).
+ */
+function lockInOrder<T>(locking: ILockingModule, keys: string[], job: () => Promise<T>, deadline: number): Promise<T> {
+  const [first, ...rest] = keys
+  if (!first) return job()
+  return locking.execute(first, () => lockInOrder(locking, rest, job, deadline), {
+    timeout: Math.max(1, Math.floor((deadline - Date.now()) / 1000)),
+  })
 }
 
 function checkBudget(deadline: number): void {
