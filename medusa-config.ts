@@ -32,10 +32,38 @@ export const invoiceboxOptions = {
   requirePaymentBeforeOrder: process.env.INVOICEBOX_PAY_FIRST === "true",
 }
 
+// Several server / worker instances share state only through Redis: events, workflow executions
+// and scheduled jobs (one run per cycle across instances), locks (the plugin serialises each
+// invoice with the locking module) and the cache. Without REDIS_URL the in-memory defaults stay.
+const redisUrl = process.env.REDIS_URL
+const redisModules = redisUrl
+  ? [
+      { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } },
+      { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl } } },
+      {
+        resolve: "@medusajs/medusa/locking",
+        options: {
+          providers: [{ resolve: "@medusajs/medusa/locking-redis", id: "locking-redis", is_default: true, options: { redisUrl } }],
+        },
+      },
+      { resolve: "@medusajs/medusa/cache-redis", options: { redisUrl } },
+    ]
+  : []
+
+const WORKER_MODES = ["shared", "worker", "server"] as const
+const workerMode = (process.env.WORKER_MODE || undefined) as (typeof WORKER_MODES)[number] | undefined
+if (workerMode !== undefined && !WORKER_MODES.includes(workerMode)) {
+  throw new Error(`WORKER_MODE must be one of ${WORKER_MODES.join(", ")}, got "${workerMode}"`)
+}
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl,
     databaseLogging: false,
+    // Shared admin sessions across instances; unset keeps Medusa's in-memory store.
+    redisUrl,
+    // Unset: Medusa's own MEDUSA_WORKER_MODE, else "shared".
+    workerMode,
     http: {
       storeCors: process.env.STORE_CORS || "http://localhost:8000,http://localhost:9000",
       adminCors: process.env.ADMIN_CORS || "http://localhost:9000,http://localhost:5173",
@@ -68,5 +96,6 @@ module.exports = defineConfig({
         ],
       },
     },
+    ...redisModules,
   ],
 })
