@@ -147,6 +147,26 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("cancellation of an invoice paid in the meantime", () => {
+      it("refuses to cancel, says why, and records the payment", async () => {
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const invoiceId = (await store.getCart(cart.id)).payment_collection.payment_sessions[0].data.invoicebox_order_id
+        const { order } = await store.complete(cart.id)
+        env.sandbox().blockNotifications(true)
+        await env.sandbox().pay(invoiceId)
+        env.sandbox().blockNotifications(false)
+        const err = await api.post(`/admin/orders/${order.id}/cancel`, {}, admin).catch((e) => e)
+        expect(err.response.status).toBe(409)
+        expect(err.response.data.message).toMatch(/уже оплачен.*\/.*already been paid/s)
+        const after = await adminOrder(order.id)
+        expect(after.status).not.toBe("canceled")
+        expect(after.payment_status).toBe("captured")
+        expect(env.sandbox().orders().find((o) => o.id === invoiceId)!.status).toBe("completed")
+      })
+    })
+
     describe("closing documents", () => {
       it("each shipment registers an Invoicebox shipment; together they make the order", async () => {
         const { order, invoiceId } = await paidOrder()

@@ -1,4 +1,5 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
+import { invoiceboxCancelGuard } from "./admin/orders/invoicebox-cancel-guard"
 
 /**
  * Add routes here; keep one entry per route so that owners can change theirs independently.
@@ -12,6 +13,11 @@ export default defineMiddlewares({
       matcher: "/hooks/invoicebox",
       methods: ["POST"],
       bodyParser: false,
+    },
+    {
+      matcher: "/admin/orders/:id/cancel",
+      methods: ["POST"],
+      middlewares: [invoiceboxCancelGuard],
     },
   ],
 })

@@ -23,7 +23,6 @@ export function replyFor(verdict: InvoiceboxVerdict, message?: string): Invoiceb
   return { status: "error", code: verdict, message: (message ?? verdict).slice(0, MESSAGE_LIMIT) }
 }
 
-/** Merchants read these in the Invoicebox cabinet and in Medusa's logs: Russian first, then English. */
-export function bilingual(ru: string, en: string): string {
-  return `${ru} / ${en}`
-}
+// Merchants read verdict messages in the Invoicebox cabinet: the same Russian-then-English form
+// as every other message of the plugin.
+export { bilingual } from "../providers/invoicebox/messages"

@@ -274,11 +274,11 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
         return { data: { ...data, invoice_status: canceled.status } }
       }
       if (order.status === "completed" || order.status === "hold") {
-        // Money was received for a session Medusa is discarding: never cancel silently. The
-        // notification route and the reconciliation job still find it by merchantOrderId.
+        // Money was received for a session Medusa is discarding: it cannot be captured on a
+        // deleted session, so a person has to look (and refund it in Invoicebox if needed).
         this.logger_.error(
           `Invoicebox: session ${data.session_id} was deleted but its invoice ${order.id} is already paid (${order.status}); ` +
-            "it will be settled by the notification / reconciliation, check the order"
+            "check the cart and refund the invoice in Invoicebox if no order uses it"
         )
       }
       return { data: { ...data, invoice_status: order.status } }
@@ -437,7 +437,15 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     const order = body.id ? await this.client_.getOrder(body.id) : null
     if (!order) return { action: PaymentActions.NOT_SUPPORTED }
     const action = order.status === "completed" ? PaymentActions.SUCCESSFUL : PaymentActions.NOT_SUPPORTED
-    return { action, data: { session_id: order.merchantOrderId, amount: order.amount } }
+    // Capture the session's own amount: it may carry sub-kopeck decimals the invoice cannot,
+    // and capturing the rounded rubles would leave the payment "partially captured".
+    const { data: sessions } = await this.query().graph({
+      entity: "payment_session",
+      fields: ["id", "amount"],
+      filters: { id: order.merchantOrderId },
+    })
+    const amount = sessions[0]?.amount ?? order.amount
+    return { action, data: { session_id: order.merchantOrderId, amount } }
   }
 
   // --- helpers shared with the routes, jobs and refund code -------------------------------
