@@ -11,16 +11,27 @@ export interface OrderInvoice {
   canceledAt?: string | null
   /** The payment's data when a payment exists (it carries refunds), else the session's. */
   data: InvoiceboxPaymentData
+  /** The rows as queried (with any extra fields the caller asked for). */
+  session: any
+  payment?: any
 }
 
 export interface OrderWithInvoices {
   id: string
   display_id?: number
   invoices: OrderInvoice[]
+  order: any
 }
 
-/** The Invoicebox invoices of an order: its payment sessions of our provider and their payments. */
-export async function loadOrderInvoices(container: MedusaContainer, orderId: string): Promise<OrderWithInvoices | null> {
+/**
+ * The Invoicebox invoices of an order: its payment sessions of our provider and their payments.
+ * `extraFields` (query paths from the order) are loaded in the same query, for callers that show more.
+ */
+export async function loadOrderInvoices(
+  container: MedusaContainer,
+  orderId: string,
+  extraFields: string[] = []
+): Promise<OrderWithInvoices | null> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({
     entity: "order",
@@ -37,6 +48,7 @@ export async function loadOrderInvoices(container: MedusaContainer, orderId: str
       "payment_collections.payments.data",
       "payment_collections.payments.captured_at",
       "payment_collections.payments.canceled_at",
+      ...extraFields,
     ],
     filters: { id: orderId },
   })
@@ -54,8 +66,10 @@ export async function loadOrderInvoices(container: MedusaContainer, orderId: str
         capturedAt: payment?.captured_at ?? null,
         canceledAt: payment?.canceled_at ?? null,
         data: (payment?.data?.invoicebox_order_id ? payment.data : s.data) as InvoiceboxPaymentData,
+        session: s,
+        payment: payment ?? undefined,
       })
     }
   }
-  return { id: order.id, display_id: order.display_id, invoices }
+  return { id: order.id, display_id: order.display_id, invoices, order }
 }

@@ -1,7 +1,8 @@
+import { loadOrderInvoices } from "../../../lib/order-invoices"
 import type { Logger, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { rublesToKopecks, type InvoiceboxOrder, type InvoiceboxRefund, type InvoiceboxShipment } from "../../../core"
-import { INVOICEBOX_PROVIDER_ID, resolveInvoiceboxProvider } from "../../../lib"
+import { resolveInvoiceboxProvider } from "../../../lib"
 import { INVOICEBOX_MODULE } from "../../../modules/invoicebox"
 import type InvoiceboxModuleService from "../../../modules/invoicebox/service"
 import type { InvoiceboxPaymentData, InvoiceboxRefundRecord } from "../../../providers/invoicebox/service"
@@ -111,49 +112,30 @@ interface LoadedSession {
 }
 
 export async function loadOrderForView(container: MedusaContainer, orderId: string) {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({
-    entity: "order",
-    fields: [
-      "id",
-      "display_id",
-      "currency_code",
-      "total",
-      "payment_collections.payment_sessions.id",
-      "payment_collections.payment_sessions.status",
-      "payment_collections.payment_sessions.provider_id",
-      "payment_collections.payment_sessions.data",
-      "payment_collections.payment_sessions.created_at",
-      "payment_collections.payments.id",
-      "payment_collections.payments.provider_id",
-      "payment_collections.payments.payment_session_id",
-      "payment_collections.payments.data",
-      "payment_collections.payments.captured_at",
-      "payment_collections.payments.canceled_at",
-      "payment_collections.payments.refunds.id",
-      "payment_collections.payments.refunds.amount",
-      "payment_collections.payments.refunds.note",
-      "payment_collections.payments.refunds.created_at",
-      "payment_collections.payments.refunds.refund_reason.label",
-      "fulfillments.id",
-      "fulfillments.shipped_at",
-      "fulfillments.canceled_at",
-      "fulfillments.metadata",
-    ],
-    filters: { id: orderId },
-  })
-  const order = data[0] as any
-  if (!order) return null
-  const sessions: LoadedSession[] = []
-  for (const pc of order.payment_collections ?? []) {
-    for (const s of pc?.payment_sessions ?? []) {
-      if (s?.provider_id !== INVOICEBOX_PROVIDER_ID || !s.data?.invoicebox_order_id) continue
-      const payment = (pc.payments ?? []).find((p: any) => p?.payment_session_id === s.id)
-      sessions.push({ id: s.id, status: s.status, created_at: s.created_at, data: s.data, payment: payment ?? undefined })
-    }
-  }
+  const found = await loadOrderInvoices(container, orderId, [
+    "currency_code",
+    "total",
+    "payment_collections.payment_sessions.created_at",
+    "payment_collections.payments.refunds.id",
+    "payment_collections.payments.refunds.amount",
+    "payment_collections.payments.refunds.note",
+    "payment_collections.payments.refunds.created_at",
+    "payment_collections.payments.refunds.refund_reason.label",
+    "fulfillments.id",
+    "fulfillments.shipped_at",
+    "fulfillments.canceled_at",
+    "fulfillments.metadata",
+  ])
+  if (!found) return null
+  const sessions: LoadedSession[] = found.invoices.map((i) => ({
+    id: i.sessionId,
+    status: i.sessionStatus,
+    created_at: i.session.created_at,
+    data: i.session.data,
+    payment: i.payment,
+  }))
   sessions.sort((a, b) => String(iso(a.created_at)).localeCompare(String(iso(b.created_at))))
-  return { order, sessions }
+  return { order: found.order, sessions }
 }
 
 /** The one place that reads an invoice, its refunds and its shipments from Invoicebox for the admin. */
