@@ -12,6 +12,9 @@ const only = process.argv.slice(2)
 const want = (k) => only.length === 0 || only.includes(k)
 const jestBin = path.resolve("node_modules/jest/bin/jest.js")
 const results = []
+// Medusa's logger also writes every jest run's lines here (LOG_FILE), for the "log secrets" step.
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "invoicebox-logs-"))
+const logFileFor = (testType) => path.join(logDir, `${testType.replace(/\W/g, "-")}.log`)
 
 function run(title, cmd, args, env = {}) {
   console.log(`\n=== ${title} ===`)
@@ -26,6 +29,7 @@ async function jest(title, testType, extraEnv = {}) {
   const code = await run(title, process.execPath, [jestBin, "--runInBand", "--forceExit", "--json", `--outputFile=${out}`], {
     TEST_TYPE: testType,
     NODE_OPTIONS: "--experimental-vm-modules",
+    LOG_FILE: logFileFor(testType),
     ...extraEnv,
   })
   let passed = 0
@@ -55,6 +59,16 @@ if (want("integration")) {
     await db.stop().catch(() => {})
   }
 }
+
+// --- log secrets: no line the suites logged may carry the API token or the notification key ---
+if (results.some((r) => r.title.startsWith("integration"))) {
+  const { reportLogSecrets } = await import("../integration-tests/log-secrets/check.mjs")
+  console.log("\n=== log secrets ===")
+  const clean = reportLogSecrets(fs.readdirSync(logDir).map((f) => path.join(logDir, f)))
+  results.push({ title: "log secrets", passed: clean ? 1 : 0, failed: clean ? 0 : 1 })
+  exit ||= clean ? 0 : 1
+}
+fs.rmSync(logDir, { recursive: true, force: true })
 
 const passed = results.reduce((s, r) => s + r.passed, 0)
 const failed = results.reduce((s, r) => s + r.failed, 0)
