@@ -4,6 +4,7 @@ loadEnv("test", process.cwd())
 const testMatch = {
   unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s"],
   "integration:http": ["**/integration-tests/http/*.spec.[jt]s"],
+  "integration:multi": ["**/integration-tests/multi/*.spec.[jt]s"],
   "integration:modules": ["**/src/modules/*/__tests__/**/*.[jt]s"],
 }[process.env.TEST_TYPE || "unit"]
 

@@ -4,6 +4,7 @@
 // closing line "tests: N passed, N failed" so CI can read the result whatever the runner.
 import { spawn } from "node:child_process"
 import fs from "node:fs"
+import net from "node:net"
 import os from "node:os"
 import path from "node:path"
 import { ensurePostgres } from "./db.mjs"
@@ -44,19 +45,55 @@ async function jest(title, testType, extraEnv = {}) {
   return code
 }
 
+/** Redis for the multi-instance test: the running one, or one started here when it is installed. */
+async function ensureRedis() {
+  const up = () =>
+    new Promise((resolve) => {
+      const sock = net.connect({ port: 6379, host: "127.0.0.1" })
+      sock.once("connect", () => (sock.destroy(), resolve(true)))
+      sock.once("error", () => resolve(false))
+    })
+  if (await up()) return true
+  const started = await new Promise((resolve) => {
+    const child = spawn("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+    child.on("error", () => resolve(false))
+    child.on("exit", (code) => resolve(code === 0))
+  })
+  if (!started) return false
+  for (let i = 0; i < 50 && !(await up()); i++) await new Promise((r) => setTimeout(r, 100))
+  return up()
+}
+
 let exit = 0
 if (want("typecheck")) {
   const code = await run("type check", process.execPath, [path.resolve("node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"])
   results.push({ title: "type check", passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 })
-  exit ||= code
+  exit = code || exit
 }
-if (want("unit")) exit ||= await jest("unit tests", "unit")
+if (want("unit")) exit = (await jest("unit tests", "unit")) || exit
 if (want("integration")) {
   const db = await ensurePostgres({ name: "test", persistent: false, log: (s) => console.log(`[db] ${s}`) })
   try {
-    exit ||= await jest("integration tests (Medusa + sandbox)", "integration:http", db.env)
+    exit = (await jest("integration tests (Medusa + sandbox)", "integration:http", db.env)) || exit
   } finally {
     await db.stop().catch(() => {})
+  }
+}
+
+// --- several instances: two store processes over one PostgreSQL and Redis ---
+if (want("multi")) {
+  const redis = await ensureRedis()
+  if (!redis) {
+    console.log("\n=== several instances ===\nRedis is not reachable on 127.0.0.1:6379 and redis-server is not installed")
+    results.push({ title: "several instances (needs Redis)", passed: 0, failed: 1 })
+    exit = exit || 1
+  } else {
+    const db = await ensurePostgres({ name: "multi", persistent: false, log: (s) => console.log(`[db] ${s}`) })
+    try {
+      exit = (await jest("several instances (Redis)", "integration:multi", db.env)) || exit
+    } finally {
+      await db.stop().catch(() => {})
+    }
   }
 }
 
@@ -66,7 +103,7 @@ if (results.some((r) => r.title.startsWith("integration"))) {
   console.log("\n=== log secrets ===")
   const clean = reportLogSecrets(fs.readdirSync(logDir).map((f) => path.join(logDir, f)))
   results.push({ title: "log secrets", passed: clean ? 1 : 0, failed: clean ? 0 : 1 })
-  exit ||= clean ? 0 : 1
+  exit = exit || (clean ? 0 : 1)
 }
 fs.rmSync(logDir, { recursive: true, force: true })
 

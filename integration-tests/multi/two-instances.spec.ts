@@ -95,6 +95,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     port: 0,
     notificationKey: NOTIFICATION_KEY,
+    apiToken: API_TOKEN,
     // The question is the store's behaviour, not Invoicebox's quota.
     rateLimit: { limit: 1_000_000, windowMs: 30_000 },
   } as any)

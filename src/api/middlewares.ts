@@ -1,5 +1,6 @@
 import { defineMiddlewares } from "@medusajs/framework/http"
 import { invoiceboxCancelGuard } from "./admin/orders/invoicebox-cancel-guard"
+import { rejectNulInPaymentData } from "./store/payment-collections/reject-nul"
 
 /**
  * Add routes here; keep one entry per route so that owners can change theirs independently.
@@ -18,6 +19,11 @@ export default defineMiddlewares({
       matcher: "/admin/orders/:id/cancel",
       methods: ["POST"],
       middlewares: [invoiceboxCancelGuard],
+    },
+    {
+      matcher: "/store/payment-collections/:id/payment-sessions",
+      methods: ["POST"],
+      middlewares: [rejectNulInPaymentData],
     },
   ],
 })

@@ -10,6 +10,9 @@ const BATCH = 25
 
 export const CABINET_NOTE_PREFIX = "Invoicebox cabinet"
 
+/** How long a refund started from Medusa but never recorded waits for the admin's retry. */
+export const ADOPTION_GRACE_MS = 15 * 60_000
+
 export interface RefundSyncResult {
   checked: number
   recorded: string[]
@@ -65,6 +68,10 @@ export async function syncInvoiceboxRefunds(container: MedusaContainer): Promise
         const alreadyInMedusa =
           known.has(r.id) || (payment.refunds ?? []).some((mr: any) => String(mr.note ?? "").includes(r.id))
         if (alreadyInMedusa) continue
+        // A refund Medusa started (merchantOrderId = its refund id) whose answer was lost: the
+        // admin's retry adopts it (see providers/invoicebox/refund.ts), so give the admin time
+        // before recording it here; after that, Medusa's books must show the money that went out.
+        if (r.merchantOrderId?.startsWith("ref_") && Date.now() - Date.parse(r.createdAt) < ADOPTION_GRACE_MS) continue
         const fresh = (await payments.retrievePayment(payment.id, { select: ["id", "data"] })) as any
         await payments.updatePayment({
           id: payment.id,

@@ -277,3 +277,11 @@ describe("validatePayer", () => {
     )
   })
 })
+
+describe("validatePayer and control characters", () => {
+  it.each(["ООО «Ромашка»\nг. Москва", "ООО\u0000Ромашка", "ООО\tРомашка"])("refuses %j in the name", (name) => {
+    const r = validatePayer({ type: "legal", name, inn: "7707083893", kpp: "773601001" })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.errors.find((e) => e.field === "name")?.code).toBe("invalid_format")
+  })
+})

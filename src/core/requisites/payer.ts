@@ -71,6 +71,12 @@ export function validatePayer(input: unknown): ValidatePayerResult {
       errors.push(fieldError(field, "invalid_format", "должно быть строкой", "must be a string"))
       return null
     }
+    // Requisites are printed on invoices and closing documents: a line break or control
+    // character there is never intended (and NUL cannot even be stored by PostgreSQL).
+    if (/[\u0000-\u001f\u007f]/.test(raw)) {
+      errors.push(fieldError(field, "invalid_format", "содержит управляющие символы или перевод строки", "contains control characters or line breaks"))
+      return null
+    }
     const trimmed = raw.trim()
     return trimmed === "" ? undefined : trimmed
   }

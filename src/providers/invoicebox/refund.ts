@@ -10,6 +10,8 @@ export interface RefundHints {
   description?: string
   /** Returned goods by SKU, when the refund pays for a received return. */
   returned?: Map<string, number>
+  /** True when no Medusa refund with this id exists (a failed attempt Medusa rolled back). */
+  isMedusaRefundGone?: (refundId: string) => Promise<boolean>
 }
 
 export async function refundInvoice(
@@ -49,6 +51,34 @@ export async function refundInvoice(
           source: "cabinet",
         },
       ],
+    }
+  }
+
+  // An earlier attempt whose answer was lost may already have refunded this money under the id
+  // of a Medusa refund that no longer exists (Medusa deletes it when the provider throws); the
+  // admin's retry has a new id. Adopt that refund instead of paying the money out twice.
+  if (refundId && hints.isMedusaRefundGone) {
+    const remote = await provider.call("read the refunds", () => provider.client.findRefunds({ parentId: orderId }, { pageSize: 100 }))
+    const recorded = new Set((data.refunds ?? []).map((r) => r.id))
+    for (const r of remote.items) {
+      if (recorded.has(r.id) || r.status === "canceled" || !r.merchantOrderId?.startsWith("ref_")) continue
+      if (r.merchantOrderId === merchantOrderId || rublesToKopecks(r.amount) !== amount) continue
+      if (!(await hints.isMedusaRefundGone(r.merchantOrderId))) continue
+      return {
+        ...data,
+        refunds: [
+          ...(data.refunds ?? []),
+          {
+            id: r.id,
+            merchant_order_id: r.merchantOrderId,
+            amount_kopecks: amount,
+            status: r.status,
+            medusa_refund_id: refundId,
+            source: "medusa",
+            created_at: r.createdAt,
+          },
+        ],
+      }
     }
   }
 

@@ -171,8 +171,9 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     const basket = this.buildBasketOrThrow(cart)
     const amountKopecks = toKopecks(input.amount as any)
     if (basket.totalAmount !== amountKopecks) {
+      // INVALID_DATA, not CONFLICT: Medusa's error handler replaces CONFLICT messages with a generic text.
       throw userError(
-        "CONFLICT",
+        "INVALID_DATA",
         `Сумма корзины (${kopecksToRubles(basket.totalAmount)}) не совпадает с суммой к оплате (${kopecksToRubles(amountKopecks)}); обновите корзину`,
         `The cart total (${kopecksToRubles(basket.totalAmount)}) differs from the amount to pay (${kopecksToRubles(amountKopecks)}); refresh the cart`
       )
@@ -360,8 +361,18 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     const data = this.requireData(input.data)
     const refundId = input.context?.idempotency_key as string | undefined
     const hints = await this.refundHints(refundId, data)
-    const updated = await refundInvoice(this, data, input, { refundId, ...hints })
+    const updated = await refundInvoice(this, data, input, {
+      refundId,
+      ...hints,
+      isMedusaRefundGone: (id) => this.isMedusaRefundGone(id),
+    })
     return { data: updated }
+  }
+
+  async isMedusaRefundGone(refundId: string): Promise<boolean> {
+    const payments = (this.container as Record<string, any>).paymentModuleService
+    const found = await payments.listRefunds({ id: [refundId] }, { select: ["id"] })
+    return found.length === 0
   }
 
   /**
