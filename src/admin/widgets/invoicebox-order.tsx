@@ -4,6 +4,7 @@ import { ArrowPath, ArrowUpRightOnBox } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text, toast } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { Row } from "../lib/row"
 import { adminFetch, type CheckStatusResponse, type InvoiceView, type OrderView } from "../lib/api"
 import {
   INVOICE_STATUS,
@@ -27,17 +28,6 @@ import {
  * refund, a capture or a cancellation, so the widget refreshes together with the rest of the page.
  */
 const viewKey = (orderId: string) => ["orders", "detail", orderId, "invoicebox"]
-
-function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="text-ui-fg-subtle grid grid-cols-2 items-start px-6 py-3" data-testid={testId}>
-      <Text size="small" leading="compact" weight="plus">
-        {label}
-      </Text>
-      <div className="flex min-w-0 flex-col gap-y-1">{children}</div>
-    </div>
-  )
-}
 
 function Value({ children }: { children: ReactNode }) {
   return (

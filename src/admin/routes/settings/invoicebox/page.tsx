@@ -3,19 +3,13 @@ import { ArrowPath, CreditCard } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { Row as BaseRow } from "../../../lib/row"
 import { adminFetch, type HealthView } from "../../../lib/api"
 import { STRINGS, VERDICT, INVOICE_STATUS, adminLanguage, formatDateTime, labelOf, pickHalf, timeAgo } from "../../../lib/i18n"
 
-function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="text-ui-fg-subtle grid grid-cols-[minmax(180px,1fr)_2fr] items-start gap-x-4 px-6 py-4" data-testid={testId}>
-      <Text size="small" leading="compact" weight="plus">
-        {label}
-      </Text>
-      <div className="flex min-w-0 flex-col gap-y-1">{children}</div>
-    </div>
-  )
-}
+const Row = (props: { label: string; children: ReactNode; testId?: string }) => (
+  <BaseRow {...props} grid="grid-cols-[minmax(180px,1fr)_2fr] gap-x-4 py-4" />
+)
 
 function Mono({ children }: { children: ReactNode }) {
   return (
