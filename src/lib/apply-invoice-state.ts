@@ -523,12 +523,17 @@ async function notFoundMessage(container: MedusaContainer, invoice: InvoiceLike)
         withDeleted: true,
       })
       if (data[0]) {
-        container
-          .resolve<Logger>(ContainerRegistrationKeys.LOGGER)
-          .error(
+        const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+        // The plugin cancels the invoice of every discarded session, so a cancellation notice
+        // about one is expected; only money for a discarded session needs a person.
+        if (invoice.status === "canceled" || invoice.status === "cancelled" || invoice.status === "expired") {
+          logger.info(`Invoicebox: invoice ${invoice.id} (${invoice.status}) of discarded payment session ${id}; nothing to do`)
+        } else {
+          logger.error(
             `Invoicebox: invoice ${invoice.id} (${invoice.status}) belongs to payment session ${id}, which Medusa discarded; ` +
               "if it was paid, refund it in the Invoicebox cabinet or settle it manually"
           )
+        }
         return bilingual(
           `Платёжная сессия ${id} удалена в магазине (корзина изменилась)`,
           `Payment session ${id} was discarded by the store (the cart changed)`
