@@ -15,6 +15,7 @@
  * one event loop and one network path. Env: BENCH_ITERATIONS (40), BENCH_CHECKOUTS (15); the
  * webhook part reads its own BENCH_* variables.
  */
+import { sql } from "../integration-tests/helpers/pg"
 import { spawn } from "node:child_process"
 import fs from "node:fs"
 import http from "node:http"
@@ -433,22 +434,6 @@ function postJson(url: string, body: unknown, agent: http.Agent, headers: Record
   })
 }
 
-async function sql(text: string) {
-  const { Client } = require("pg")
-  const client = new Client({
-    host: process.env.DB_HOST,
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USERNAME || "postgres",
-    password: process.env.DB_PASSWORD || undefined,
-    database: process.env.DB_WAITINGROOM_DATABASE || "postgres",
-  })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
 
 function medusaCli(args: string[]): Promise<void> {
   const cli = fs.realpathSync(path.join(root, "node_modules/.bin/medusa"))

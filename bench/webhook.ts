@@ -16,6 +16,8 @@
  * requests per 30 s; default unthrottled — set 100 to see Invoicebox's real account limit bite).
  * Exit code 1 when a goal is missed (p99 ≥ 1 s, an unexpected verdict, or not exactly one capture per invoice).
  */
+import { sql } from "../integration-tests/helpers/pg"
+import { phpJson } from "../src/sandbox/json"
 import { createHmac } from "node:crypto"
 import path from "node:path"
 import { performance } from "node:perf_hooks"
@@ -267,29 +269,10 @@ function shuffle<T>(xs: T[], seed: number) {
   }
 }
 
-/** The body as Invoicebox (PHP) writes it: `\/` escapes, raw Cyrillic. */
-function phpJson(value: unknown): string {
-  return JSON.stringify(value).replace(/\//g, "\\/")
-}
-
 /** With an external PostgreSQL the demo script expects the database to exist. */
 async function ensureDatabase(name: string) {
-  const { Client } = require("pg")
-  const client = new Client({
-    host: process.env.DB_HOST,
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USERNAME || "postgres",
-    password: process.env.DB_PASSWORD || undefined,
-    database: process.env.DB_WAITINGROOM_DATABASE || "postgres",
-  })
-  await client.connect()
-  try {
-    const r = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])
-    if (r.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`)
-  } finally {
-    await client.end()
-  }
-  process.env.DB_NAME = name
+  const rows = await sql("SELECT 1 FROM pg_database WHERE datname = $1", [name])
+  if (rows.length === 0) await sql(`CREATE DATABASE "${name}"`)
 }
 
 main().catch((e) => {

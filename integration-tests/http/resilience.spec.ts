@@ -5,6 +5,7 @@
  * suites already prove (create / refund answered "committed, then connection lost", a mocked
  * database error, signature verdicts) are not repeated here.
  */
+import { sql as adminSql } from "../helpers/pg"
 import http from "node:http"
 import v8 from "node:v8"
 import vm from "node:vm"
@@ -914,23 +915,6 @@ function exposeGc(): () => void {
   return () => {
     gc()
     gc()
-  }
-}
-
-async function adminSql(text: string, params: unknown[] = []) {
-  const { Client } = require("pg")
-  const client = new Client({
-    host: process.env.DB_HOST || "localhost",
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USERNAME || "postgres",
-    password: process.env.DB_PASSWORD || undefined,
-    database: process.env.DB_WAITINGROOM_DATABASE || "postgres",
-  })
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows
-  } finally {
-    await client.end()
   }
 }
 

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto"
 import fs from "node:fs"
 import path from "node:path"
 import type { SeedResult } from "../../demo/seed"
+import { sql as pgSql } from "../helpers/pg"
 
 export const ROOT = path.resolve(__dirname, "../..")
 const MEDUSA_CLI = fs.realpathSync(path.join(ROOT, "node_modules/.bin/medusa"))
@@ -20,30 +21,13 @@ export const MULTI_REDIS_URL = process.env.MULTI_TEST_REDIS_URL || "redis://127.
 
 const TEMPLATE_DB = "medusa_ibx_multi_template"
 
-function pgConfig(database: string) {
+export async function sql<T = any>(database: string, text: string, params: unknown[] = []): Promise<T[]> {
   if (!process.env.DB_HOST) {
     throw new Error(
       "The multi-instance test needs a PostgreSQL: set DB_HOST (and DB_PORT / DB_USERNAME / DB_PASSWORD), or run it through `node scripts/with-db.mjs`"
     )
   }
-  return {
-    host: process.env.DB_HOST,
-    port: Number(process.env.DB_PORT || 5432),
-    user: process.env.DB_USERNAME || "postgres",
-    password: process.env.DB_PASSWORD || undefined,
-    database,
-  }
-}
-
-export async function sql<T = any>(database: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const { Client } = require("pg")
-  const client = new Client(pgConfig(database))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows
-  } finally {
-    await client.end()
-  }
+  return pgSql<T>(text, params, database)
 }
 
 const adminDb = () => process.env.DB_WAITINGROOM_DATABASE || "postgres"

@@ -4,6 +4,7 @@ import { ArrowPath, ArrowUpRightOnBox } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text, toast } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { QueryState } from "../lib/query-state"
 import { Row } from "../lib/row"
 import { adminFetch, type CheckStatusResponse, type InvoiceView, type OrderView } from "../lib/api"
 import {
@@ -312,20 +313,7 @@ const InvoiceboxOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) =
           {check.isPending ? s.checking : s.checkStatus}
         </Button>
       </div>
-      {query.isPending && (
-        <div className="px-6 py-4">
-          <Text size="small" className="text-ui-fg-muted">
-            {s.loading}
-          </Text>
-        </div>
-      )}
-      {query.isError && (
-        <div className="px-6 py-4">
-          <Text size="small" className="text-ui-fg-error">
-            {s.loadFailed}: {pickHalf((query.error as Error).message, lang)}
-          </Text>
-        </div>
-      )}
+      <QueryState query={query} loading={s.loading} failed={s.loadFailed} lang={lang} />
       {current && view && <InvoiceBlock inv={current} fulfillments={view.fulfillments} lang={lang} />}
       {view && <Timeline view={view} lang={lang} />}
       {others.length > 0 && (

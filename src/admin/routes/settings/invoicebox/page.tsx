@@ -3,6 +3,7 @@ import { ArrowPath, CreditCard } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text } from "@medusajs/ui"
 import { useQuery } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { QueryState } from "../../../lib/query-state"
 import { Row as BaseRow } from "../../../lib/row"
 import { adminFetch, type HealthView } from "../../../lib/api"
 import { STRINGS, VERDICT, INVOICE_STATUS, adminLanguage, formatDateTime, labelOf, pickHalf, timeAgo } from "../../../lib/i18n"
@@ -51,20 +52,7 @@ const InvoiceboxHealthPage = () => {
           </Button>
         </div>
       </div>
-      {query.isPending && (
-        <div className="px-6 py-4">
-          <Text size="small" className="text-ui-fg-muted">
-            {s.loading}
-          </Text>
-        </div>
-      )}
-      {query.isError && (
-        <div className="px-6 py-4">
-          <Text size="small" className="text-ui-fg-error">
-            {s.loadFailed}: {pickHalf((query.error as Error).message, lang)}
-          </Text>
-        </div>
-      )}
+      <QueryState query={query} loading={s.loading} failed={s.loadFailed} lang={lang} />
       {h && !h.configured && (
         <div className="px-6 py-4">
           <Text size="small" className="text-ui-fg-error">
