@@ -117,6 +117,9 @@ medusaIntegrationTestRunner({
           "payment_collections.payments.captures.id",
           "payment_collections.payments.captures.amount",
           "payment_collections.payment_sessions.status",
+          "transactions.reference",
+          "transactions.reference_id",
+          "transactions.amount",
         ],
         filters: { id: orderId },
       })
@@ -126,7 +129,8 @@ medusaIntegrationTestRunner({
       const payments = (order.payment_collections ?? []).flatMap((c: any) => c.payments ?? [])
       const captures = payments.flatMap((p: any) => p.captures ?? [])
       const sessions = (order.payment_collections ?? []).flatMap((c: any) => c.payment_sessions ?? [])
-      return { order, payments, captures, sessions }
+      const transactions = (order.transactions ?? []) as Array<{ reference: string; reference_id: string; amount: unknown }>
+      return { order, payments, captures, sessions, transactions }
     }
 
     async function sessionState(sessionId: string) {
@@ -163,6 +167,11 @@ medusaIntegrationTestRunner({
       expect(state.order.payment_status).toBe("captured")
       expect(state.payments).toHaveLength(1)
       expect(state.captures).toHaveLength(1)
+      // The capture is booked on the order exactly once, so its paid total matches the payment.
+      const booked = state.transactions.filter((t) => t.reference === "capture")
+      expect(booked).toHaveLength(1)
+      expect(booked[0].reference_id).toBe(state.captures[0].id)
+      expect(Number(booked[0].amount)).toBe(Number(state.captures[0].amount))
       return state
     }
 
@@ -384,6 +393,23 @@ medusaIntegrationTestRunner({
         expect(spy).toHaveBeenCalled()
         await expectAwaiting(orderId!)
         expect((await ledger(invoice.id)).map((r) => r.verdict)).toEqual(["out_of_service"])
+
+        expect(await signed(raw)).toEqual({ status: "success" })
+        await expectCapturedOnce(orderId!)
+        expect((await ledger(invoice.id)).map((r) => r.verdict)).toEqual(["success"])
+      })
+
+      it("answers out_of_service when the capture cannot be booked on the order; the redelivery books it once", async () => {
+        const { invoice, orderId } = await paidCheckout()
+        const orders = container().resolve(Modules.ORDER)
+        const spy = jest.spyOn(orders, "addOrderTransactions").mockRejectedValueOnce(new Error("connection terminated unexpectedly"))
+        const raw = notificationFor(invoice)
+        expect(await signed(raw)).toMatchObject({ code: "out_of_service" })
+        expect(spy).toHaveBeenCalled()
+        // The money is captured in the payment module (a capture cannot be undone), not yet on the order.
+        const half = await orderState(orderId!)
+        expect(half.captures).toHaveLength(1)
+        expect(half.transactions.filter((t) => t.reference === "capture")).toHaveLength(0)
 
         expect(await signed(raw)).toEqual({ status: "success" })
         await expectCapturedOnce(orderId!)

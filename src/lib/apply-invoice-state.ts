@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto"
 import { ContainerRegistrationKeys, MedusaError, Modules, PaymentActions } from "@medusajs/framework/utils"
-import type { ILockingModule, IPaymentModuleService, Logger, MedusaContainer } from "@medusajs/framework/types"
+import type { ILockingModule, IOrderModuleService, IPaymentModuleService, Logger, MedusaContainer } from "@medusajs/framework/types"
 import { cancelOrderWorkflow, completeCartWorkflow, processPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { isAmbiguousStatus, mapOrderStatus, rublesToKopecks } from "../core"
 import type { InvoiceboxOrder } from "../core"
 import { INVOICEBOX_MODULE } from "../modules/invoicebox"
+import { captureOrderInvoiceWorkflow } from "../workflows/capture-order-invoice"
 import type InvoiceboxModuleService from "../modules/invoicebox/service"
 import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
 import { INVOICEBOX_PROVIDER_ID, resolveInvoiceboxProvider } from "./invoicebox-provider"
@@ -345,10 +346,11 @@ function checkIdentity(invoice: InvoiceLike, ctx: SessionContext): void {
 }
 
 /**
- * Captures (or authorizes, for `hold`) the session's payment through Medusa's own
- * processPaymentWorkflow, which also completes the cart into an order when none exists yet, then
- * reads the state back: the workflow swallows a failed cart completion, and the answer to
- * Invoicebox must reflect what is really committed.
+ * Captures (or authorizes, for `hold`) the session's payment. The plugin's default flow (an order
+ * placed before payment, no Medusa payment yet) runs captureOrderInvoiceWorkflow, whose result is
+ * the committed payment. Everything else goes through Medusa's processPaymentWorkflow, which also
+ * completes a pay-first cart into an order. That workflow swallows a failed cart completion, so
+ * the state is read back: the answer to Invoicebox must reflect what is really committed.
  */
 async function settle(
   container: MedusaContainer,
@@ -360,8 +362,25 @@ async function settle(
   const done = (c: SessionContext) => (wantCapture ? isCaptured(c.payment) : !!c.payment && !c.payment.canceled_at)
   const hadOrder = !!ctx.order
 
-  if (done(ctx) && (ctx.order || !ctx.cartId)) return { effect: "none", ctx }
+  if (done(ctx) && (ctx.order || !ctx.cartId)) {
+    // A capture committed by an attempt that failed before booking it on the order.
+    if (wantCapture && ctx.order && ctx.payment) await bookCapturesOnOrder(container, ctx.order.id, ctx.payment.id)
+    return { effect: "none", ctx }
+  }
   if (!wantCapture && isCaptured(ctx.payment)) return { effect: "none", ctx }
+
+  if (wantCapture && ctx.order && !ctx.payment) {
+    const { result: payment, errors } = await captureOrderInvoiceWorkflow(container).run({
+      input: { session_id: ctx.session.id, order_id: ctx.order.id },
+      throwOnError: false,
+    })
+    if (errors?.length) throw errors[0].error ?? new Error("captureOrderInvoiceWorkflow failed")
+    if (!payment?.captured_at) {
+      throw new Error(`the payment of session ${ctx.session.id} is not captured after the workflow (the provider does not see the invoice paid)`)
+    }
+    const captured = { id: payment.id, amount: Number(payment.amount), captured_at: payment.captured_at, canceled_at: payment.canceled_at }
+    return { effect: "captured", ctx: { ...ctx, payment: captured } }
+  }
 
   if (!done(ctx)) {
     const { errors } = await processPaymentWorkflow(container).run({
@@ -386,6 +405,35 @@ async function settle(
   }
   if (!hadOrder && after.order) return { effect: "order_created", ctx: after }
   return { effect: wantCapture ? "captured" : "authorized", ctx: after }
+}
+
+/**
+ * Books each capture of the payment as an order transaction unless it is booked already. This is
+ * what makes the order's paid total match its payment. A capture left unbooked by a crash between
+ * the two commits is repaired on the next delivery or status check.
+ */
+async function bookCapturesOnOrder(container: MedusaContainer, orderId: string, paymentId: string): Promise<void> {
+  const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
+  const orders = container.resolve<IOrderModuleService>(Modules.ORDER)
+  const [payment] = await payments.listPayments({ id: paymentId }, { select: ["id", "currency_code"], relations: ["captures"] })
+  const captures = payment?.captures ?? []
+  if (!captures.length) return
+  const booked = await orders.listOrderTransactions(
+    { order_id: orderId, reference: "capture", reference_id: captures.map((c) => c.id) },
+    { select: ["reference_id"] }
+  )
+  const bookedIds = new Set(booked.map((t) => t.reference_id))
+  const missing = captures.filter((c) => !bookedIds.has(c.id))
+  if (!missing.length) return
+  await orders.addOrderTransactions(
+    missing.map((c) => ({
+      order_id: orderId,
+      amount: (c as { raw_amount?: unknown }).raw_amount ?? c.amount,
+      currency_code: payment.currency_code,
+      reference: "capture",
+      reference_id: c.id,
+    })) as never
+  )
 }
 
 /**
