@@ -2,6 +2,7 @@ import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
 import { Modules } from "@medusajs/framework/utils"
 import { createPromotionsWorkflow, createProductsWorkflow } from "@medusajs/medusa/core-flows"
 import { seedB2BStore, type SeedResult } from "../../demo/seed"
+import { resolveInvoiceboxProvider } from "../../src/lib"
 import { API_TOKEN, adminHeaders, useSandbox } from "../helpers/env"
 import { LEGAL_PAYER, SOLE_PROPRIETOR_PAYER, StoreClient } from "../helpers/checkout"
 
@@ -204,6 +205,30 @@ medusaIntegrationTestRunner({
         expect(second.id).not.toBe(first.id)
         expect(second.status).toBe("created")
         expectInvoiceMatchesCart(fresh, second)
+      })
+
+      it("gives a customer group its own payment term, and everyone else the default", async () => {
+        await useStore()
+        const customers = getContainer().resolve(Modules.CUSTOMER)
+        const provider = resolveInvoiceboxProvider(getContainer())
+        const group = await customers.createCustomerGroups({ name: `Постоплата 30 дней ${Date.now()}` })
+        const termDays = (invoice: any) => (new Date(invoice.expirationDate).getTime() - Date.now()) / 86_400_000
+        const byGroup = provider.options.paymentTermsByCustomerGroup
+        provider.options.paymentTermsByCustomerGroup = { [group.id]: 30 * 24 * 60 }
+        try {
+          const member = await store.createCart([{ handle: "paper-a4", quantity: 1 }], { email: `member-${Date.now()}@example.com` })
+          await customers.addCustomerToGroup({ customer_id: member.customer_id, customer_group_id: group.id })
+          await store.initiateSession(member.id)
+          expect(termDays((await invoiceOf(member.id)).invoice)).toBeGreaterThan(29.9)
+
+          const other = await store.createCart([{ handle: "paper-a4", quantity: 1 }], { email: `other-${Date.now()}@example.com` })
+          await store.initiateSession(other.id)
+          const days = termDays((await invoiceOf(other.id)).invoice)
+          expect(days).toBeLessThan(provider.options.paymentTermMinutes / 1440 + 0.01)
+          expect(days).toBeGreaterThan(provider.options.paymentTermMinutes / 1440 - 0.1)
+        } finally {
+          provider.options.paymentTermsByCustomerGroup = byGroup
+        }
       })
 
       it("creates exactly one invoice when Invoicebox commits the order and the connection drops", async () => {

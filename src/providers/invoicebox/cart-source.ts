@@ -36,7 +36,6 @@ const CART_FIELDS = [
   "shipping_total",
   "credit_line_total",
   "customer_id",
-  "customer.groups.id",
   ...LINE_FIELDS.map((f) => `items.${f}`),
   ...SHIPPING_FIELDS.map((f) => `shipping_methods.${f}`),
   "credit_lines.amount",
@@ -50,6 +49,9 @@ export const SESSION_CART_FIELDS = [
   "payment_collection.amount",
   ...CART_FIELDS.map((f) => `payment_collection.cart.${f}`),
 ]
+
+/** Two more queries (customer, groups), so only read for stores with per-group payment terms. */
+const CUSTOMER_GROUP_FIELDS = ["payment_collection.cart.customer.groups.id"]
 
 export interface LoadedCart extends CartLike {
   id: string
@@ -65,10 +67,14 @@ type Query = {
  * The provider is never given the cart (Medusa passes only amount and session data), so it
  * follows the server-set session id to the cart; lines sent by a browser are never trusted.
  */
-export async function loadCartForSession(query: Query, sessionId: string): Promise<LoadedCart | null> {
+export async function loadCartForSession(
+  query: Query,
+  sessionId: string,
+  { customerGroups = false }: { customerGroups?: boolean } = {}
+): Promise<LoadedCart | null> {
   const { data } = await query.graph({
     entity: "payment_session",
-    fields: SESSION_CART_FIELDS,
+    fields: customerGroups ? [...SESSION_CART_FIELDS, ...CUSTOMER_GROUP_FIELDS] : SESSION_CART_FIELDS,
     filters: { id: sessionId },
   })
   const cart = data[0]?.payment_collection?.cart

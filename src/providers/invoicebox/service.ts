@@ -160,7 +160,9 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     }
     const returnUrl = this.allowedReturnUrl(data.return_url)
 
-    const cart = await loadCartForSession(this.query(), sessionId)
+    const cart = await loadCartForSession(this.query(), sessionId, {
+      customerGroups: Object.keys(this.options_.paymentTermsByCustomerGroup ?? {}).length > 0,
+    })
     if (!cart) {
       throw userError(
         "NOT_FOUND",
