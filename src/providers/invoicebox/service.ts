@@ -296,6 +296,11 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     }
   }
 
+  /**
+   * Always reads the invoice from the API, even right after a signed "completed" notification.
+   * That costs a round trip and one request of the account quota per payment. In exchange, a
+   * leaked notification key alone cannot mark an order paid: the API token must confirm it too.
+   */
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
     const data = this.requireData(input.data)
     const order = await this.fetchOrder(data)
