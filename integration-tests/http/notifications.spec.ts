@@ -410,6 +410,8 @@ medusaIntegrationTestRunner({
         const half = await orderState(orderId!)
         expect(half.captures).toHaveLength(1)
         expect(half.transactions.filter((t) => t.reference === "capture")).toHaveLength(0)
+        // The ledger keeps the cause, for the merchant reading the notification timeline.
+        expect((await ledger(invoice.id))[0]).toMatchObject({ verdict: "out_of_service", message: expect.stringMatching(/connection terminated/) })
 
         expect(await signed(raw)).toEqual({ status: "success" })
         await expectCapturedOnce(orderId!)
@@ -464,6 +466,29 @@ medusaIntegrationTestRunner({
         expect(deliveries).toHaveLength(1)
         expect(deliveries[0]).toMatchObject({ httpStatus: 200, outcome: "delivered", status: "completed" })
         expect(JSON.parse(deliveries[0].reply!)).toEqual({ status: "success" })
+      })
+
+      it("a hold authorizes the payment; the money arriving later captures it once", async () => {
+        const { invoice, orderId } = await checkout()
+        // The sandbox resolves after the delivery was answered, and the route answers after the commit.
+        await sandbox().hold(invoice.id)
+        const held = await orderState(orderId!)
+        expect(held.order.payment_status).toBe("authorized")
+        expect(held.payments).toHaveLength(1)
+        expect(held.payments[0].captured_at).toBeFalsy()
+        expect(held.captures).toHaveLength(0)
+
+        await sandbox().pay(invoice.id)
+        const state = await expectCapturedOnce(orderId!)
+        expect(state.payments[0].id).toBe(held.payments[0].id)
+        const replies = sandbox()
+          .deliveries()
+          .filter((d) => d.orderId === invoice.id)
+          .map((d) => [d.status, JSON.parse(d.reply!)])
+        expect(replies).toEqual([
+          ["hold", { status: "success" }],
+          ["completed", { status: "success" }],
+        ])
       })
 
       it("30 concurrent deliveries of the same completed notification: one capture, 30 × success", async () => {

@@ -374,7 +374,7 @@ async function settle(
       input: { session_id: ctx.session.id, order_id: ctx.order.id },
       throwOnError: false,
     })
-    if (errors?.length) throw errors[0].error ?? new Error("captureOrderInvoiceWorkflow failed")
+    if (errors?.length) throw workflowError(errors, "captureOrderInvoiceWorkflow failed")
     if (!payment?.captured_at) {
       throw new Error(`the payment of session ${ctx.session.id} is not captured after the workflow (the provider does not see the invoice paid)`)
     }
@@ -387,7 +387,7 @@ async function settle(
       input: { action, data: { session_id: ctx.session.id, amount: ctx.session.amount } },
       throwOnError: false,
     })
-    if (errors?.length) throw errors[0].error ?? new Error("processPaymentWorkflow failed")
+    if (errors?.length) throw workflowError(errors, "processPaymentWorkflow failed")
     checkBudget(deadline)
   }
 
@@ -400,7 +400,7 @@ async function settle(
     const { errors } = await completeCartWorkflow(container).run({ input: { id: after.cartId }, throwOnError: false })
     after = await loadContext(container, ctx.session.id)
     if (!after?.order) {
-      throw errors?.[0]?.error ?? new Error(`cart ${ctx.cartId} was not completed into an order`)
+      throw workflowError(errors, `cart ${ctx.cartId} was not completed into an order`)
     }
   }
   if (!hadOrder && after.order) return { effect: "order_created", ctx: after }
@@ -626,5 +626,14 @@ function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
 }
 
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
+  if (e instanceof Error) return e.message
+  const message = (e as { message?: unknown } | null)?.message
+  return typeof message === "string" ? message : String(e)
+}
+
+/** A failed step's error can come back as a plain { message, name, stack } object: make it an Error. */
+function workflowError(errors: Array<{ error?: unknown }> | undefined, fallback: string): Error {
+  const error = errors?.[0]?.error
+  if (error instanceof Error) return error
+  return new Error(error === undefined ? fallback : errorText(error))
 }

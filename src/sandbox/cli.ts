@@ -25,7 +25,7 @@ Options:
   --quiet                        do not log requests
   --help                         show this help
 
-Control routes: POST /__sandbox/orders/<id>/pay|expire|cancel, POST /__sandbox/orders/<id>/refunds,
+Control routes: POST /__sandbox/orders/<id>/pay|hold|expire|cancel, POST /__sandbox/orders/<id>/refunds,
 GET /__sandbox/state, GET /__sandbox/deliveries, POST|DELETE /__sandbox/faults,
 POST /__sandbox/rate-limit, POST /__sandbox/notifications/block|unblock, POST /__sandbox/reset.
 Payment page: GET /pay/<order id>.`

@@ -59,6 +59,8 @@ export interface Sandbox {
   deliveries(): Delivery[]
   /** Marks the order paid and resolves after the first notification attempt. */
   pay(orderId: string): Promise<SandboxOrder>
+  /** The payer confirms with a deferred instrument (funds held); then `pay` or `cancel`. */
+  hold(orderId: string): Promise<SandboxOrder>
   expire(orderId: string): Promise<SandboxOrder>
   cancel(orderId: string): Promise<SandboxOrder>
   /** A refund made in the Invoicebox cabinet; everything still refundable when called without input. */
@@ -239,13 +241,17 @@ export class InvoiceboxSandbox implements Sandbox {
     return this.notifier.deliveries()
   }
 
-  private async transition(orderId: string, to: "completed" | "expired" | "canceled"): Promise<SandboxOrder> {
+  private async transition(orderId: string, to: "hold" | "completed" | "expired" | "canceled"): Promise<SandboxOrder> {
     const { order, notified } = this.state.transition(orderId, to)
     await notified
     return this.state.getOrder(orderId) ?? order
   }
   pay(orderId: string): Promise<SandboxOrder> {
     return this.transition(orderId, "completed")
+  }
+  /** The payer confirms with a deferred instrument: the order is `hold` until `pay` or `cancel`. */
+  hold(orderId: string): Promise<SandboxOrder> {
+    return this.transition(orderId, "hold")
   }
   expire(orderId: string): Promise<SandboxOrder> {
     return this.transition(orderId, "expired")
@@ -456,10 +462,10 @@ export class InvoiceboxSandbox implements Sandbox {
 
   private async control(call: Call, method: string, path: string, query: URLSearchParams): Promise<void> {
     const ok = (data: unknown, extra: Json = {}) => this.json(call, 200, { data, extendedData: [], ...extra })
-    const transition = /^\/orders\/([^/]+)\/(pay|expire|cancel)$/.exec(path)
+    const transition = /^\/orders\/([^/]+)\/(pay|hold|expire|cancel)$/.exec(path)
     if (transition && method === "POST") {
       const id = decodeURIComponent(transition[1])
-      const to = transition[2] === "pay" ? "completed" : transition[2] === "expire" ? "expired" : "canceled"
+      const to = ({ pay: "completed", hold: "hold", expire: "expired", cancel: "canceled" } as const)[transition[2] as "pay" | "hold" | "expire" | "cancel"]
       const before = this.notifier.deliveries().length
       const order = await this.transition(id, to)
       return ok(order, { deliveries: this.notifier.deliveries().slice(before).filter((entry) => entry.orderId === id) })

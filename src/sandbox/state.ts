@@ -17,7 +17,8 @@ import {
 
 type Json = Record<string, unknown>
 
-export type OrderStatus = "created" | "completed" | "expired" | "canceled"
+/** `hold`: the payer confirmed with a deferred instrument (funds held); it becomes `completed` or is released. */
+export type OrderStatus = "created" | "hold" | "completed" | "expired" | "canceled"
 export type RefundStatus = "draft" | "created" | "completed" | "canceled"
 
 /** An order as the API returns it (rubles, ATOM datetimes). */
@@ -136,6 +137,13 @@ export interface StateOptions {
 
 export const notFound = (what: string, name: string): ApiError =>
   new ApiError(404, "not_found", `${what} not found`, [{ name, code: "not_found", message: `${what} not found` }])
+
+const TRANSITION_VERBS: Record<Exclude<OrderStatus, "created">, string> = {
+  hold: "hold",
+  completed: "pay",
+  expired: "expire",
+  canceled: "cancel",
+}
 
 const wrongStatus = (status: string, operation: string): ApiError =>
   new ApiError(422, "wrong_order_status", "Wrong order status", [
@@ -271,10 +279,15 @@ export class SandboxState {
     return this.orderWire(record)
   }
 
-  /** Applies a status transition from `created`; the returned promise is the first notification attempt. */
+  /**
+   * Applies a status transition: from `created` to any other status, and from `hold` to
+   * `completed` (the money arrived) or `canceled` (the hold is released). The returned promise
+   * is the first notification attempt.
+   */
   transition(id: string, to: Exclude<OrderStatus, "created">): { order: SandboxOrder; notified: Promise<unknown> } {
     const record = this.record(id)
-    if (record.status !== "created") throw wrongStatus(record.status, to === "completed" ? "pay" : to === "canceled" ? "cancel" : "expire")
+    const allowed = record.status === "created" || (record.status === "hold" && (to === "completed" || to === "canceled"))
+    if (!allowed) throw wrongStatus(record.status, TRANSITION_VERBS[to])
     record.status = to
     if (to === "completed") record.paidAt = this.now()
     const order = this.orderWire(record)

@@ -304,6 +304,28 @@ describe("sandbox orders API", () => {
       expect(update.body.error.code).toBe("wrong_order_status")
     })
 
+    it("holds an order, then pays or releases it; a held order cannot be edited, held again or expired", async () => {
+      const held = (await call(base, "POST", ORDER, documentedOrder())).body.data
+      expect((await sandbox.hold(held.id)).status).toBe("hold")
+      expect((await call(base, "GET", `${ORDER}/${held.id}`)).body.data.status).toBe("hold")
+      expect((await call(base, "PUT", `${ORDER}/${held.id}`, { description: "x" })).body.error.code).toBe("wrong_order_status")
+      await expect(sandbox.hold(held.id)).rejects.toMatchObject({ code: "wrong_order_status" })
+      await expect(sandbox.expire(held.id)).rejects.toMatchObject({ code: "wrong_order_status" })
+      const paid = await sandbox.pay(held.id)
+      expect(paid.status).toBe("completed")
+      expect(paid.paidAt).toBeTruthy()
+
+      const released = (await call(base, "POST", ORDER, documentedOrder())).body.data
+      await sandbox.hold(released.id)
+      const deleted = await call(base, "DELETE", `${ORDER}/${released.id}`)
+      expect(deleted.status).toBe(200)
+      expect(deleted.body.data.status).toBe("canceled")
+
+      const control = (await call(base, "POST", ORDER, documentedOrder())).body.data
+      const viaHttp = await call(base, "POST", `/__sandbox/orders/${control.id}/hold`)
+      expect(viaHttp.body.data.status).toBe("hold")
+    })
+
     it("expires overdue orders by itself", async () => {
       const created = (await call(base, "POST", ORDER, documentedOrder({ expirationDate: new Date(Date.now() + 400).toISOString() }))).body.data
       expect(created.status).toBe("created")
