@@ -7,6 +7,7 @@ import type { InvoiceboxOrder } from "../core"
 import { INVOICEBOX_MODULE } from "../modules/invoicebox"
 import { captureOrderInvoiceWorkflow } from "../workflows/capture-order-invoice"
 import type InvoiceboxModuleService from "../modules/invoicebox/service"
+import type { LedgerDedupeRow } from "../modules/invoicebox/service"
 import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
 import { INVOICEBOX_PROVIDER_ID, resolveInvoiceboxProvider } from "./invoicebox-provider"
 import { bilingual, type InvoiceboxVerdict } from "./invoicebox-verdict"
@@ -158,11 +159,10 @@ export async function applyInvoiceState(
   return result
 }
 
-type LedgerRow = Awaited<ReturnType<InvoiceboxModuleService["listInvoiceboxNotifications"]>>[number]
+type LedgerRow = LedgerDedupeRow
 
-async function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Promise<LedgerRow | undefined> {
-  const [row] = await ledger.listInvoiceboxNotifications({ dedupe_key: dedupeKey(invoice.id, invoice.status) }, { take: 1 })
-  return row
+function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Promise<LedgerRow | undefined> {
+  return ledger.findNotificationByDedupeKey(dedupeKey(invoice.id, invoice.status))
 }
 
 /**
