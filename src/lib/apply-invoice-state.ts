@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto"
 import { ContainerRegistrationKeys, MedusaError, Modules, PaymentActions } from "@medusajs/framework/utils"
-import type { ILockingModule, IOrderModuleService, IPaymentModuleService, Logger, MedusaContainer } from "@medusajs/framework/types"
+import type { ILockingModule, IPaymentModuleService, Logger, MedusaContainer } from "@medusajs/framework/types"
 import { cancelOrderWorkflow, completeCartWorkflow, processPaymentWorkflow } from "@medusajs/medusa/core-flows"
 import { isAmbiguousStatus, mapOrderStatus, rublesToKopecks } from "../core"
 import type { InvoiceboxOrder } from "../core"
 import { INVOICEBOX_MODULE } from "../modules/invoicebox"
-import { captureOrderInvoiceWorkflow } from "../workflows/capture-order-invoice"
+import { bookCapturesOnOrderWorkflow, captureOrderInvoiceWorkflow, captureTransactions } from "../workflows/capture-order-invoice"
 import type InvoiceboxModuleService from "../modules/invoicebox/service"
 import type { LedgerDedupeRow } from "../modules/invoicebox/service"
 import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
@@ -159,9 +159,7 @@ export async function applyInvoiceState(
   return result
 }
 
-type LedgerRow = LedgerDedupeRow
-
-function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Promise<LedgerRow | undefined> {
+function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Promise<LedgerDedupeRow | undefined> {
   return ledger.findNotificationByDedupeKey(dedupeKey(invoice.id, invoice.status))
 }
 
@@ -169,11 +167,11 @@ function ledgerEntry(ledger: InvoiceboxModuleService, invoice: InvoiceLike): Pro
  * Only a committed, unambiguous transition makes a repeat a no-op; an unclear status (hold,
  * processing, success) is looked at again, because the invoice may have moved on since.
  */
-function isSettledRepeat(row: LedgerRow, invoice: InvoiceLike): boolean {
+function isSettledRepeat(row: LedgerDedupeRow, invoice: InvoiceLike): boolean {
   return row.verdict === "success" && ACTIONABLE.has(invoice.status)
 }
 
-function repeatResult(row: LedgerRow, invoice: InvoiceLike): ApplyInvoiceStateResult {
+function repeatResult(row: LedgerDedupeRow, invoice: InvoiceLike): ApplyInvoiceStateResult {
   return {
     verdict: "success",
     effect: "duplicate",
@@ -408,32 +406,16 @@ async function settle(
 }
 
 /**
- * Books each capture of the payment as an order transaction unless it is booked already. This is
- * what makes the order's paid total match its payment. A capture left unbooked by a crash between
- * the two commits is repaired on the next delivery or status check.
+ * Books the payment's captures on the order unless booked already, which keeps the order's paid
+ * total equal to its payment. Repairs a capture left unbooked by a crash between the two commits.
  */
 async function bookCapturesOnOrder(container: MedusaContainer, orderId: string, paymentId: string): Promise<void> {
   const payments = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-  const orders = container.resolve<IOrderModuleService>(Modules.ORDER)
   const [payment] = await payments.listPayments({ id: paymentId }, { select: ["id", "currency_code"], relations: ["captures"] })
-  const captures = payment?.captures ?? []
-  if (!captures.length) return
-  const booked = await orders.listOrderTransactions(
-    { order_id: orderId, reference: "capture", reference_id: captures.map((c) => c.id) },
-    { select: ["reference_id"] }
-  )
-  const bookedIds = new Set(booked.map((t) => t.reference_id))
-  const missing = captures.filter((c) => !bookedIds.has(c.id))
-  if (!missing.length) return
-  await orders.addOrderTransactions(
-    missing.map((c) => ({
-      order_id: orderId,
-      amount: (c as { raw_amount?: unknown }).raw_amount ?? c.amount,
-      currency_code: payment.currency_code,
-      reference: "capture",
-      reference_id: c.id,
-    })) as never
-  )
+  const transactions = payment ? captureTransactions(orderId, payment) : []
+  if (!transactions.length) return
+  const { errors } = await bookCapturesOnOrderWorkflow(container).run({ input: { transactions }, throwOnError: false })
+  if (errors?.length) throw workflowError(errors, "bookCapturesOnOrderWorkflow failed")
 }
 
 /**

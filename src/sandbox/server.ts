@@ -14,7 +14,7 @@ import { phpJson } from "./json"
 import { Delivery, Notifier } from "./notifications"
 import { renderNotFoundPage, renderPaymentPage, renderResultPage } from "./payment-page"
 import { applyListQuery, FieldKind } from "./query"
-import { CabinetRefundRequest, notFound, SandboxOrder, SandboxRefund, SandboxShipment, SandboxState } from "./state"
+import { CabinetRefundRequest, notFound, SandboxOrder, SandboxRefund, SandboxShipment, SandboxState, TRANSITIONS, type TransitionTarget, type TransitionVerb } from "./state"
 import { ApiError, isObject } from "./validation"
 
 export const DEMO_MERCHANT_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
@@ -241,7 +241,7 @@ export class InvoiceboxSandbox implements Sandbox {
     return this.notifier.deliveries()
   }
 
-  private async transition(orderId: string, to: "hold" | "completed" | "expired" | "canceled"): Promise<SandboxOrder> {
+  private async transition(orderId: string, to: TransitionTarget): Promise<SandboxOrder> {
     const { order, notified } = this.state.transition(orderId, to)
     await notified
     return this.state.getOrder(orderId) ?? order
@@ -462,10 +462,10 @@ export class InvoiceboxSandbox implements Sandbox {
 
   private async control(call: Call, method: string, path: string, query: URLSearchParams): Promise<void> {
     const ok = (data: unknown, extra: Json = {}) => this.json(call, 200, { data, extendedData: [], ...extra })
-    const transition = /^\/orders\/([^/]+)\/(pay|hold|expire|cancel)$/.exec(path)
-    if (transition && method === "POST") {
+    const transition = /^\/orders\/([^/]+)\/([a-z]+)$/.exec(path)
+    if (transition && method === "POST" && Object.prototype.hasOwnProperty.call(TRANSITIONS, transition[2])) {
       const id = decodeURIComponent(transition[1])
-      const to = ({ pay: "completed", hold: "hold", expire: "expired", cancel: "canceled" } as const)[transition[2] as "pay" | "hold" | "expire" | "cancel"]
+      const to = TRANSITIONS[transition[2] as TransitionVerb]
       const before = this.notifier.deliveries().length
       const order = await this.transition(id, to)
       return ok(order, { deliveries: this.notifier.deliveries().slice(before).filter((entry) => entry.orderId === id) })

@@ -138,12 +138,12 @@ export interface StateOptions {
 export const notFound = (what: string, name: string): ApiError =>
   new ApiError(404, "not_found", `${what} not found`, [{ name, code: "not_found", message: `${what} not found` }])
 
-const TRANSITION_VERBS: Record<Exclude<OrderStatus, "created">, string> = {
-  hold: "hold",
-  completed: "pay",
-  expired: "expire",
-  canceled: "cancel",
-}
+/** The control verbs (`POST /__sandbox/orders/<id>/<verb>`) and the status each one leads to. */
+export const TRANSITIONS = { pay: "completed", hold: "hold", expire: "expired", cancel: "canceled" } as const
+export type TransitionVerb = keyof typeof TRANSITIONS
+export type TransitionTarget = (typeof TRANSITIONS)[TransitionVerb]
+
+const verbOf = (to: TransitionTarget) => (Object.keys(TRANSITIONS) as TransitionVerb[]).find((verb) => TRANSITIONS[verb] === to)!
 
 const wrongStatus = (status: string, operation: string): ApiError =>
   new ApiError(422, "wrong_order_status", "Wrong order status", [
@@ -284,10 +284,10 @@ export class SandboxState {
    * `completed` (the money arrived) or `canceled` (the hold is released). The returned promise
    * is the first notification attempt.
    */
-  transition(id: string, to: Exclude<OrderStatus, "created">): { order: SandboxOrder; notified: Promise<unknown> } {
+  transition(id: string, to: TransitionTarget): { order: SandboxOrder; notified: Promise<unknown> } {
     const record = this.record(id)
     const allowed = record.status === "created" || (record.status === "hold" && (to === "completed" || to === "canceled"))
-    if (!allowed) throw wrongStatus(record.status, TRANSITION_VERBS[to])
+    if (!allowed) throw wrongStatus(record.status, verbOf(to))
     record.status = to
     if (to === "completed") record.paidAt = this.now()
     const order = this.orderWire(record)

@@ -1,6 +1,7 @@
 import { PaymentEvents } from "@medusajs/framework/utils"
 import { WorkflowResponse, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
 import { addOrderTransactionStep, authorizePaymentSessionStep, emitEventStep } from "@medusajs/medusa/core-flows"
+import type { CreateOrderTransactionDTO, PaymentDTO } from "@medusajs/framework/types"
 
 export const captureOrderInvoiceWorkflowId = "invoicebox-capture-order-invoice"
 
@@ -28,18 +29,36 @@ export const captureOrderInvoiceWorkflow = createWorkflow(captureOrderInvoiceWor
   // null when the provider does not (yet) see the invoice paid; the caller reads that as "not captured".
   const payment = authorizePaymentSessionStep({ id: input.session_id, context: {} })
   when({ payment }, ({ payment }) => !!payment?.captures?.length).then(() => {
-    const transactions = transform({ input, payment }, ({ input, payment }) =>
-      payment!.captures!.map((capture) => ({
-        order_id: input.order_id,
-        amount: (capture as { raw_amount?: unknown }).raw_amount ?? capture.amount,
-        currency_code: payment!.currency_code,
-        reference: "capture",
-        reference_id: capture.id,
-      }))
-    )
-    addOrderTransactionStep(transactions as never)
+    const transactions = transform({ input, payment }, ({ input, payment }) => captureTransactions(input.order_id, payment!))
+    addOrderTransactionStep(transactions)
     const event = transform({ payment }, ({ payment }) => ({ id: payment!.id }))
     emitEventStep({ eventName: PaymentEvents.CAPTURED, data: event })
   })
   return new WorkflowResponse(payment)
 })
+
+/** The order transactions that book a payment's captures, as capturePaymentWorkflow makes them. */
+export function captureTransactions(orderId: string, payment: Pick<PaymentDTO, "currency_code" | "captures">): CreateOrderTransactionDTO[] {
+  return (payment.captures ?? []).map((capture) => ({
+    order_id: orderId,
+    amount: ((capture as { raw_amount?: unknown }).raw_amount ?? capture.amount) as CreateOrderTransactionDTO["amount"],
+    currency_code: payment.currency_code,
+    reference: "capture",
+    reference_id: capture.id,
+  }))
+}
+
+export const bookCapturesOnOrderWorkflowId = "invoicebox-book-captures-on-order"
+
+/**
+ * Books a payment's captures on its order, each at most once: addOrderTransactionStep skips a
+ * capture that is booked already. This repairs a crash between captureOrderInvoiceWorkflow's
+ * capture and its booking.
+ */
+export const bookCapturesOnOrderWorkflow = createWorkflow(
+  bookCapturesOnOrderWorkflowId,
+  (input: { transactions: CreateOrderTransactionDTO[] }) => {
+    addOrderTransactionStep(input.transactions)
+    return new WorkflowResponse(undefined)
+  }
+)

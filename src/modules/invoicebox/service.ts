@@ -4,7 +4,7 @@ import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { InvoiceboxNotification } from "./models"
 
 /** The columns applyInvoiceState reads when it decides whether a delivery is a repeat. */
-const DEDUPE_COLUMNS = ["id", "dedupe_key", "status", "verdict", "payment_session_id", "order_id"] as const
+const DEDUPE_COLUMNS = ["id", "verdict", "payment_session_id", "order_id"] as const
 
 export type LedgerDedupeRow = Record<(typeof DEDUPE_COLUMNS)[number], string | null> & { id: string; verdict: string }
 
