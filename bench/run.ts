@@ -312,7 +312,7 @@ async function newCart(store: Store, email: string) {
 async function benchInitiatePayment(store: Store) {
   const { resolveInvoiceboxProvider } = require("../src/lib")
   const { Modules } = require("@medusajs/framework/utils")
-  const provider = resolveInvoiceboxProvider(store.container)
+  const provider = resolveInvoiceboxProvider(store.container, "invoicebox")
   const payments = store.container.resolve(Modules.PAYMENT)
   const { collectionId, amount } = await newCart(store, "initiate@example.com")
   const warmup = 5

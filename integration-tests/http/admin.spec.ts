@@ -4,6 +4,7 @@ import { seedB2BStore, type SeedResult } from "../../demo/seed"
 import { adminHeaders, useSandbox } from "../helpers/env"
 import { eventually, StoreClient } from "../helpers/checkout"
 import { syncInvoiceboxRefunds } from "../../src/lib/refund-sync"
+import { resolveInvoiceboxProvider } from "../../src/lib"
 
 jest.setTimeout(120_000)
 
@@ -122,8 +123,8 @@ medusaIntegrationTestRunner({
       it("records a refund made in the Invoicebox cabinet once, however often the job runs", async () => {
         const { order, invoiceId } = await paidOrder()
         const cabinet = env.sandbox().createRefund(invoiceId, { amount: 250 } as any)
-        await syncInvoiceboxRefunds(getContainer())
-        await syncInvoiceboxRefunds(getContainer())
+        await syncInvoiceboxRefunds(getContainer(), resolveInvoiceboxProvider(getContainer(), "invoicebox"), { pauseMs: 0 })
+        await syncInvoiceboxRefunds(getContainer(), resolveInvoiceboxProvider(getContainer(), "invoicebox"), { pauseMs: 0 })
         const o = await adminOrder(order.id)
         const refunds = o.payment_collections[0].payments[0].refunds
         expect(refunds).toHaveLength(1)

@@ -210,7 +210,7 @@ medusaIntegrationTestRunner({
       it("gives a customer group its own payment term, and everyone else the default", async () => {
         await useStore()
         const customers = getContainer().resolve(Modules.CUSTOMER)
-        const provider = resolveInvoiceboxProvider(getContainer())
+        const provider = resolveInvoiceboxProvider(getContainer(), "invoicebox")
         const group = await customers.createCustomerGroups({ name: `Постоплата 30 дней ${Date.now()}` })
         const termDays = (invoice: any) => (new Date(invoice.expirationDate).getTime() - Date.now()) / 86_400_000
         const byGroup = provider.options.paymentTermsByCustomerGroup

@@ -41,7 +41,7 @@ medusaIntegrationTestRunner({
 
     const sandbox = () => env.sandbox()
     const container = (): MedusaContainer => getContainer()
-    const provider = () => resolveInvoiceboxProvider(container())
+    const provider = () => resolveInvoiceboxProvider(container(), "invoicebox")
 
     /** Runs `fn` with some provider options changed, and puts them back whatever happens. */
     async function withOptions<T>(patch: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
@@ -443,11 +443,11 @@ medusaIntegrationTestRunner({
         // The re-read of an unclear status hangs (until the client's own 15 s timeout).
         sandbox().injectFault({ method: "GET", path: "/filter/api/order/order", mode: "hang", count: 1 })
         const unclear = { ...(invoice as any), status: "success" }
-        const late = await applyInvoiceState(container(), { invoice: unclear, source: "notification", deadline: Date.now() + 1500 })
+        const late = await applyInvoiceState(container(), { provider: provider(), invoice: unclear, source: "notification", deadline: Date.now() + 1500 })
         expect(late.verdict).toBe("out_of_service")
         await expectAwaiting(orderId!)
         // The retry waits for the abandoned attempt (same lock), which then finds the payment captured.
-        const retry = await applyInvoiceState(container(), { invoice: unclear, source: "notification", deadline: Date.now() + 40_000 })
+        const retry = await applyInvoiceState(container(), { provider: provider(), invoice: unclear, source: "notification", deadline: Date.now() + 40_000 })
         expect(retry.verdict).toBe("success")
         await expectCapturedOnce(orderId!)
       })

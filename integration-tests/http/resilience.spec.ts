@@ -94,7 +94,7 @@ medusaIntegrationTestRunner({
 
     const container = (): MedusaContainer => getContainer()
     const sandbox = () => sandboxRef
-    const provider = () => resolveInvoiceboxProvider(container())
+    const provider = () => resolveInvoiceboxProvider(container(), "invoicebox")
 
     beforeAll(async () => {
       const logger = container().resolve<Logger>(ContainerRegistrationKeys.LOGGER) as any

@@ -16,6 +16,11 @@ export default defineMiddlewares({
       bodyParser: false,
     },
     {
+      matcher: "/hooks/invoicebox/:provider",
+      methods: ["POST"],
+      bodyParser: false,
+    },
+    {
       matcher: "/admin/orders/:id/cancel",
       methods: ["POST"],
       middlewares: [invoiceboxCancelGuard],

@@ -8,9 +8,13 @@ import { INVOICEBOX_MODULE } from "../modules/invoicebox"
 import { bookCapturesOnOrderWorkflow, captureOrderInvoiceWorkflow, captureTransactions } from "../workflows/capture-order-invoice"
 import type InvoiceboxModuleService from "../modules/invoicebox/service"
 import type { LedgerDedupeRow } from "../modules/invoicebox/service"
+import type InvoiceboxProviderService from "../providers/invoicebox/service"
 import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
-import { INVOICEBOX_PROVIDER_ID, resolveInvoiceboxProvider } from "./invoicebox-provider"
+import { withData } from "../providers/invoicebox/session-data"
 import { bilingual, type InvoiceboxVerdict } from "./invoicebox-verdict"
+import { updatePaymentSessionRow } from "./medusa-internals"
+import { invoiceboxModule } from "./plugin-module"
+import { registerWaitingShipments } from "./shipments"
 
 export { INVOICEBOX_MODULE }
 
@@ -24,6 +28,8 @@ export type InvoiceLike = Pick<InvoiceboxOrder, "id" | "status" | "merchantOrder
   Partial<InvoiceboxOrder>
 
 export interface ApplyInvoiceStateInput {
+  /** The Invoicebox shop (provider) the invoice belongs to. */
+  provider: InvoiceboxProviderService
   invoice: InvoiceLike
   source: InvoiceStateSource
   /**
@@ -62,6 +68,14 @@ export interface ApplyInvoiceStateResult {
 
 /** Statuses that can be acted on without asking Invoicebox again. */
 const ACTIONABLE = new Set(["completed", "canceled", "cancelled", "expired"])
+
+/**
+ * Statuses applied as notified. `completed` is confirmed by the API anyway: the provider's
+ * authorizePayment re-reads the invoice before the payment is captured. Every other status that
+ * changes Medusa (a cancellation, an expiry) is re-read here first, so that a leaked notification
+ * key alone can neither cancel orders nor release their stock.
+ */
+const TRUSTED_WITHOUT_REREAD = new Set(["completed"])
 
 export function dedupeKey(invoiceId: string, status: string): string {
   return `${invoiceId}:${status}`
@@ -190,37 +204,24 @@ async function applyLocked(
 ): Promise<ApplyInvoiceStateResult> {
   const ledger = container.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
   const notified = input.invoice
-  const key = dedupeKey(notified.id, notified.status)
-  const receivedAt = input.receivedAt ?? new Date()
-  const bodySha256 = input.bodySha256 ?? sha256(JSON.stringify(notified))
-
   const previous = await ledgerEntry(ledger, notified)
   if (previous && isSettledRepeat(previous, notified)) return repeatResult(previous, notified)
 
   const row = {
-    dedupe_key: key,
+    dedupe_key: dedupeKey(notified.id, notified.status),
     invoicebox_order_id: notified.id,
     merchant_order_id: String(notified.merchantOrderId ?? ""),
     status: notified.status,
+    provider_id: input.provider.providerId,
     source: input.source,
-    body_sha256: bodySha256,
-    received_at: receivedAt,
+    body_sha256: input.bodySha256 ?? sha256(JSON.stringify(notified)),
+    received_at: input.receivedAt ?? new Date(),
   }
   let rowId: string | undefined = previous?.id
-  const save = async (fields: {
-    verdict: string
-    message?: string | null
-    payment_session_id?: string | null
-    order_id?: string | null
-    processed_at?: Date | null
-  }): Promise<string> => {
+  const save = async (fields: { verdict: string; message?: string | null; payment_session_id?: string | null; order_id?: string | null; processed_at?: Date | null }) => {
     const data = { ...row, message: null, processed_at: null, ...fields }
-    if (rowId) {
-      await ledger.updateInvoiceboxNotifications({ id: rowId, ...data })
-      return rowId
-    }
-    const created = await ledger.createInvoiceboxNotifications(data)
-    rowId = created.id
+    if (rowId) await ledger.updateInvoiceboxNotifications({ id: rowId, ...data })
+    else rowId = (await ledger.createInvoiceboxNotifications(data)).id
     return rowId
   }
   const finish = async (result: ApplyInvoiceStateResult, ctx?: SessionContext): Promise<ApplyInvoiceStateResult> => {
@@ -234,61 +235,149 @@ async function applyLocked(
     return { ...result, notificationId, paymentSessionId: ctx?.session.id, orderId: result.orderId ?? ctx?.order?.id }
   }
 
-  let ctx: SessionContext | undefined
+  const state: { ctx?: SessionContext } = {}
   try {
-    let invoice: InvoiceLike = notified
-    ctx = await loadContext(container, invoice.merchantOrderId)
-    if (!ctx) {
-      throw new Verdict("order_not_found", await notFoundMessage(container, invoice))
-    }
-    checkIdentity(invoice, ctx)
-
-    if (!ACTIONABLE.has(invoice.status) && !input.fromApi) {
-      const fresh = await resolveInvoiceboxProvider(container).client.getOrder(invoice.id)
-      if (!fresh) {
-        throw new Verdict(
-          "order_not_found",
-          bilingual(`Счёт ${invoice.id} не найден в Инвойсбоксе`, `Invoice ${invoice.id} was not found in Invoicebox`)
-        )
-      }
-      invoice = fresh
-      checkIdentity(invoice, ctx)
-    }
-    checkBudget(deadline)
-
-    const status = invoice.status
-    if (isAmbiguousStatus(status)) {
-      // Read from the API and still ambiguous: nothing proves a payment, wait for the next change.
-      logger.warn(`Invoicebox: invoice ${invoice.id} reads "${status}" from the API; left unchanged until it settles`)
-      return await finish({ verdict: "success", effect: "none", appliedStatus: status }, ctx)
-    }
-    const target = mapOrderStatus(status)
-    let effect: InvoiceEffect = "none"
-    let message: string | undefined
-    switch (target) {
-      case "captured":
-        ;({ effect, ctx } = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline))
-        break
-      case "authorized":
-        ;({ effect, ctx } = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline))
-        break
-      case "canceled":
-        ;({ effect, message } = await cancel(container, ctx, invoice, logger))
-        break
-      case "error":
-        logger.warn(`Invoicebox: invoice ${invoice.id} reports a processing error; the payment stays awaiting`)
-        break
-      default:
-        break // created, draft, processing: still waiting for the money
-    }
-    return await finish({ verdict: "success", effect, message, appliedStatus: status }, ctx)
+    const result = await decide(container, input, deadline, logger, state)
+    return await finish(result, state.ctx)
   } catch (e) {
-    if (e instanceof Verdict) {
-      return await finish({ verdict: e.verdict, message: e.message, effect: "none" }, ctx)
-    }
+    if (e instanceof Verdict) return await finish({ verdict: e.verdict, message: e.message, effect: "none" }, state.ctx)
     // Best effort: the row says the attempt failed; a redelivery processes it again either way.
     await save({ verdict: "out_of_service", message: errorText(e).slice(0, 1000) }).catch(() => undefined)
     throw e
+  }
+}
+
+/** What the invoice's status means for Medusa, and doing it. `state.ctx` follows the session for the ledger. */
+async function decide(
+  container: MedusaContainer,
+  input: ApplyInvoiceStateInput,
+  deadline: number,
+  logger: Logger,
+  state: { ctx?: SessionContext }
+): Promise<ApplyInvoiceStateResult> {
+  const { provider } = input
+  let invoice: InvoiceLike = input.invoice
+  let ctx = await loadContext(container, invoice.merchantOrderId)
+  if (!ctx) throw new Verdict("order_not_found", await notFoundMessage(container, invoice))
+  state.ctx = ctx
+  checkProvider(ctx, provider)
+
+  const twin = invoice.id !== ctx.session.data.invoicebox_order_id
+  if (!input.fromApi && (twin || !TRUSTED_WITHOUT_REREAD.has(invoice.status))) {
+    const fresh = await provider.client.getOrder(invoice.id)
+    if (!fresh) {
+      throw new Verdict("order_not_found", bilingual(`Счёт ${invoice.id} не найден в Инвойсбоксе`, `Invoice ${invoice.id} was not found in Invoicebox`))
+    }
+    invoice = fresh
+  }
+  if (invoice.id !== ctx.session.data.invoicebox_order_id) {
+    ctx = await adoptTwinInvoice(container, provider, ctx, invoice, logger)
+    state.ctx = ctx
+  }
+  checkIdentity(invoice, ctx)
+  checkBudget(deadline)
+
+  const status = invoice.status
+  await recordStatus(container, provider, ctx, invoice)
+  if (isAmbiguousStatus(status)) {
+    // Read from the API and still ambiguous: nothing proves a payment, wait for the next change.
+    logger.warn(`Invoicebox: invoice ${invoice.id} reads "${status}" from the API; left unchanged until it settles`)
+    return { verdict: "success", effect: "none", appliedStatus: status }
+  }
+  let effect: InvoiceEffect = "none"
+  let message: string | undefined
+  switch (mapOrderStatus(status)) {
+    case "captured":
+      ;({ effect, ctx } = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline))
+      state.ctx = ctx
+      if (ctx.order) await registerWaitingShipments(container, provider, ctx.order.id)
+      break
+    case "authorized":
+      ;({ effect, ctx } = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline))
+      state.ctx = ctx
+      break
+    case "canceled":
+      ;({ effect, message } = await cancel(container, provider, ctx, invoice, logger))
+      break
+    case "error":
+      logger.warn(`Invoicebox: invoice ${invoice.id} reports a processing error; the payment stays awaiting`)
+      break
+    default:
+      break // created, draft, processing: still waiting for the money
+  }
+  return { verdict: "success", effect, message, appliedStatus: status }
+}
+
+/** The session must be one of this provider's: another shop's key cannot settle it. */
+function checkProvider(ctx: SessionContext, provider: InvoiceboxProviderService): void {
+  if (ctx.session.provider_id !== provider.providerId || !ctx.session.data?.invoicebox_order_id) {
+    throw new Verdict(
+      "order_not_found",
+      bilingual(
+        `Платёж ${ctx.session.id} не оплачивается через этот магазин Инвойсбокс (${provider.providerId})`,
+        `Payment ${ctx.session.id} is not paid through this Invoicebox shop (${provider.providerId})`
+      )
+    )
+  }
+}
+
+/**
+ * Invoicebox does not check merchantOrderId uniqueness by default, so a create whose answer was
+ * lost and that was sent again can leave two invoices for one payment session. The invoice read
+ * from the API proves it is ours (this shop, this session's number, the same money); a paid twin
+ * is adopted as the session's invoice and the other one cancelled, so money this store asked for
+ * is never answered `order_not_found`.
+ */
+async function adoptTwinInvoice(
+  container: MedusaContainer,
+  provider: InvoiceboxProviderService,
+  ctx: SessionContext,
+  invoice: InvoiceLike,
+  logger: Logger
+): Promise<SessionContext> {
+  const data = ctx.session.data
+  const ours =
+    String(invoice.merchantId ?? "").toLowerCase() === provider.options.merchantId.toLowerCase() &&
+    invoice.merchantOrderId === ctx.session.id &&
+    safeKopecks(invoice.amount) === data.amount_kopecks
+  const paid = invoice.status === "completed" || invoice.status === "hold"
+  if (!ours || !paid) return ctx // checkIdentity explains the mismatch
+  if (isCaptured(ctx.payment)) {
+    logger.error(
+      `Invoicebox: invoice ${invoice.id} was paid too, but session ${ctx.session.id} is already captured through ${data.invoicebox_order_id}; refund one of them in the Invoicebox cabinet`
+    )
+    throw new Verdict(
+      "order_already_paid",
+      bilingual(`Заказ уже оплачен по другому счёту (${data.invoicebox_order_id})`, `The order has already been paid through another invoice (${data.invoicebox_order_id})`)
+    )
+  }
+  const previous = data.invoicebox_order_id
+  const adopted = withData(data, { invoicebox_order_id: invoice.id, invoice_status: invoice.status, payment_url: invoice.paymentUrl ?? data.payment_url })
+  await updatePaymentSessionRow(container, { id: ctx.session.id, data: adopted })
+  await provider.client.cancelOrder(previous).catch((e) => logger.warn(`Invoicebox: twin invoice ${previous} not cancelled: ${(e as Error).message}`))
+  logger.warn(`Invoicebox: session ${ctx.session.id} had two invoices; the paid one (${invoice.id}) replaces ${previous}`)
+  return { ...ctx, session: { ...ctx.session, data: adopted } }
+}
+
+/** The invoice row the jobs read: its last status, and when it was paid. */
+async function recordStatus(container: MedusaContainer, provider: InvoiceboxProviderService, ctx: SessionContext, invoice: InvoiceLike) {
+  const data = ctx.session.data
+  await invoiceboxModule(container).recordInvoice({
+    provider_id: provider.providerId,
+    invoicebox_order_id: invoice.id,
+    payment_session_id: ctx.session.id,
+    status: invoice.status,
+    amount_kopecks: data.amount_kopecks,
+    currency: String(data.currency),
+    paid_at: invoice.status === "completed" ? new Date(invoice.paidAt ?? Date.now()) : null,
+  })
+}
+
+function safeKopecks(amount: unknown): number {
+  try {
+    return rublesToKopecks(amount as number)
+  } catch {
+    return Number.NaN
   }
 }
 
@@ -298,15 +387,6 @@ async function applyLocked(
  */
 function checkIdentity(invoice: InvoiceLike, ctx: SessionContext): void {
   const data = ctx.session.data
-  if (ctx.session.provider_id !== INVOICEBOX_PROVIDER_ID || !data?.invoicebox_order_id) {
-    throw new Verdict(
-      "order_not_found",
-      bilingual(
-        `Платёж ${ctx.session.id} не оплачивается через Инвойсбокс`,
-        `Payment ${ctx.session.id} is not an Invoicebox payment`
-      )
-    )
-  }
   if (invoice.id !== data.invoicebox_order_id) {
     if (isCaptured(ctx.payment)) {
       throw new Verdict(
@@ -325,12 +405,7 @@ function checkIdentity(invoice: InvoiceLike, ctx: SessionContext): void {
       )
     )
   }
-  let kopecks: number
-  try {
-    kopecks = rublesToKopecks(invoice.amount as number)
-  } catch {
-    kopecks = Number.NaN
-  }
+  const kopecks = safeKopecks(invoice.amount)
   const currency = String(invoice.currencyId ?? "").toUpperCase()
   if (kopecks !== data.amount_kopecks || currency !== String(data.currency).toUpperCase()) {
     throw new Verdict(
@@ -424,6 +499,7 @@ async function bookCapturesOnOrder(container: MedusaContainer, orderId: string, 
  */
 async function cancel(
   container: MedusaContainer,
+  provider: InvoiceboxProviderService,
   ctx: SessionContext,
   invoice: InvoiceLike,
   logger: Logger
@@ -437,16 +513,15 @@ async function cancel(
     return { effect: "none", message }
   }
   const payment = container.resolve<IPaymentModuleService>(Modules.PAYMENT)
-  const provider = resolveInvoiceboxProvider(container)
   let effect: InvoiceEffect = "none"
 
   if (ctx.session.status !== "canceled") {
-    // The generated update touches only the row: the module's updatePaymentSession would call the
-    // provider's updatePayment, which edits the (already dead) invoice in Invoicebox.
-    await (payment as unknown as { updatePaymentSessions(data: Record<string, unknown>): Promise<unknown> }).updatePaymentSessions({
+    // Only the row: the module's updatePaymentSession would call the provider's updatePayment,
+    // which edits the (already dead) invoice in Invoicebox.
+    await updatePaymentSessionRow(container, {
       id: ctx.session.id,
       status: "canceled",
-      data: { ...ctx.session.data, invoice_status: invoice.status },
+      data: withData(ctx.session.data, { invoice_status: invoice.status }),
     })
     effect = "payment_canceled"
   }

@@ -1,9 +1,11 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { InvoiceboxPaymentData } from "../providers/invoicebox/service"
-import { INVOICEBOX_PROVIDER_ID } from "./invoicebox-provider"
+import { isInvoiceboxProviderId } from "./invoicebox-provider"
 
 export interface OrderInvoice {
+  /** The Invoicebox provider (shop) that issued the invoice. */
+  providerId: string
   sessionId: string
   sessionStatus: string
   paymentId?: string
@@ -24,7 +26,7 @@ export interface OrderWithInvoices {
 }
 
 /**
- * The Invoicebox invoices of an order: its payment sessions of our provider and their payments.
+ * The Invoicebox invoices of an order: its payment sessions of any Invoicebox provider and their payments.
  * `extraFields` (query paths from the order) are loaded in the same query, for callers that show more.
  */
 export async function loadOrderInvoices(
@@ -57,9 +59,10 @@ export async function loadOrderInvoices(
   const invoices: OrderInvoice[] = []
   for (const pc of order.payment_collections ?? []) {
     for (const s of pc?.payment_sessions ?? []) {
-      if (s?.provider_id !== INVOICEBOX_PROVIDER_ID || !s.data?.invoicebox_order_id) continue
+      if (!isInvoiceboxProviderId(s?.provider_id) || !s.data?.invoicebox_order_id) continue
       const payment = (pc.payments ?? []).find((p: any) => p?.payment_session_id === s.id)
       invoices.push({
+        providerId: s.provider_id,
         sessionId: s.id,
         sessionStatus: s.status,
         paymentId: payment?.id,

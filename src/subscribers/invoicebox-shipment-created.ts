@@ -1,14 +1,15 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { registerInvoiceboxShipment } from "../lib/shipments"
+import { recordShipment } from "../lib/shipments"
 
 /**
- * A Medusa shipment registers the Invoicebox shipment (closing documents). A failure never
- * blocks the fulfilment: it is recorded on the fulfillment and retried by the reconciliation job.
+ * A Medusa shipment registers the Invoicebox shipment (closing documents), or waits for the
+ * payment when the invoice is not paid yet. A failure never blocks the fulfilment: it is recorded
+ * in the plugin's shipment table and retried by the reconciliation job.
  */
 export default async function invoiceboxShipmentCreated({ event, container }: SubscriberArgs<{ id: string }>) {
   try {
-    await registerInvoiceboxShipment(container, event.data.id)
+    await recordShipment(container, event.data.id)
   } catch (e) {
     container
       .resolve(ContainerRegistrationKeys.LOGGER)

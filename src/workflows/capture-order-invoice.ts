@@ -2,6 +2,7 @@ import { PaymentEvents } from "@medusajs/framework/utils"
 import { WorkflowResponse, createWorkflow, transform, when } from "@medusajs/framework/workflows-sdk"
 import { addOrderTransactionStep, authorizePaymentSessionStep, emitEventStep } from "@medusajs/medusa/core-flows"
 import type { CreateOrderTransactionDTO, PaymentDTO } from "@medusajs/framework/types"
+import { SETTLEMENT_CONTEXT } from "../providers/invoicebox/service"
 
 export const captureOrderInvoiceWorkflowId = "invoicebox-capture-order-invoice"
 
@@ -27,7 +28,7 @@ export interface CaptureOrderInvoiceInput {
  */
 export const captureOrderInvoiceWorkflow = createWorkflow(captureOrderInvoiceWorkflowId, (input: CaptureOrderInvoiceInput) => {
   // null when the provider does not (yet) see the invoice paid; the caller reads that as "not captured".
-  const payment = authorizePaymentSessionStep({ id: input.session_id, context: {} })
+  const payment = authorizePaymentSessionStep({ id: input.session_id, context: { [SETTLEMENT_CONTEXT]: true } })
   when({ payment }, ({ payment }) => !!payment?.captures?.length).then(() => {
     const transactions = transform({ input, payment }, ({ input, payment }) => captureTransactions(input.order_id, payment!))
     addOrderTransactionStep(transactions)

@@ -11,8 +11,8 @@ export interface InvoiceboxProviderOptions {
   apiUrl?: string
   /** "v3" (default, app.invoicebox.ru shops) or "l3" (Инвойсбокс.Бизнес shops). */
   apiPrefix?: "v3" | "l3"
-  /** HMAC algorithm of notification signatures chosen in the cabinet; default sha1. */
-  signatureAlgorithm?: string
+  /** HMAC algorithm of notification signatures chosen in the cabinet: sha1 (default), sha256 or sha512. */
+  signatureAlgorithm?: (typeof SIGNATURE_ALGORITHMS)[number]
   /** Full public URL of POST /hooks/invoicebox; sent with every invoice. */
   notificationUrl?: string
   /** Store name used in the invoice description ("Оплата заказа … в <storeName>"). */
@@ -77,6 +77,13 @@ export type ResolvedOptions = InvoiceboxProviderOptions & typeof OPTION_DEFAULTS
 
 export const MAX_PAYMENT_TERM_MINUTES = 30 * 24 * 60
 
+/**
+ * HMACs a notification can be signed with: sha1 is the documented default (docs
+ * merchant/notification/status.md); the PHP SDK's Signer takes any hash PHP knows, so the cabinet
+ * may offer stronger ones. A typo would silently reject every notification as signature_error.
+ */
+export const SIGNATURE_ALGORITHMS = ["sha1", "sha256", "sha512"] as const
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -103,6 +110,10 @@ export function optionProblems(options: Record<string, unknown>): string[] {
   }
   if (parsed && parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopbackHost(apiUrl)))
     problems.push(`apiUrl must use https (plain http is allowed only for localhost, 127.0.0.1 and ::1), got "${apiUrl}"`)
+
+  const algorithm = options.signatureAlgorithm
+  if (algorithm !== undefined && !(SIGNATURE_ALGORITHMS as readonly unknown[]).includes(algorithm))
+    problems.push(`signatureAlgorithm must be one of ${SIGNATURE_ALGORITHMS.join(", ")} (the HMAC chosen in the Invoicebox cabinet), got "${String(algorithm)}"`)
 
   if (options.apiPrefix !== undefined && options.apiPrefix !== "v3" && options.apiPrefix !== "l3")
     problems.push(`apiPrefix must be "v3" or "l3", got "${String(options.apiPrefix)}"`)

@@ -1,10 +1,4 @@
-import {
-  AbstractPaymentProvider,
-  ContainerRegistrationKeys,
-  MedusaError,
-  PaymentActions,
-  PaymentSessionStatus,
-} from "@medusajs/framework/utils"
+import { AbstractPaymentProvider, ContainerRegistrationKeys, MedusaError, PaymentActions, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -29,75 +23,52 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import {
-  InvoiceboxAuthError,
   InvoiceboxBasketError,
   InvoiceboxClient,
-  InvoiceboxError,
-  InvoiceboxValidationError,
-  SUPPORTED_CURRENCIES,
   buildBasket,
-  kopecksToRubles,
   mapOrderStatus,
   rublesToKopecks,
   toKopecks,
-  toWireBasketItems,
-  validatePayer,
   verifySignature,
   type Basket,
-  type CreateOrderRequest,
   type InvoiceboxOrder,
-  type Payer,
 } from "../../core"
+import { invoiceboxModule } from "../../lib/plugin-module"
 import { loadCartForSession, type LoadedCart } from "./cart-source"
-import { bilingual, userError } from "./messages"
+import { callInvoicebox, toMedusaError } from "./errors"
+import { createInvoice, supportedCurrencyOrThrow, syncInvoiceWithCart } from "./invoice"
+import { userError } from "./messages"
 import { optionProblems, resolveOptions, type InvoiceboxProviderOptions, type ResolvedOptions } from "./options"
 import { refundInvoice } from "./refund"
+import { storefrontInput, withData, type InvoiceboxPaymentData } from "./session-data"
 
-/** What the provider keeps in the payment session / payment `data`. Never a secret: the Store API returns it. */
-export interface InvoiceboxPaymentData extends Record<string, unknown> {
-  session_id: string
-  payer: Payer
-  return_url?: string
-  invoicebox_order_id: string
-  merchant_order_id: string
-  payment_url: string
-  invoice_status: string
-  expires_at: string
-  amount_kopecks: number
-  vat_amount_kopecks: number
-  currency: string
-  paid_at?: string | null
-  refunds?: InvoiceboxRefundRecord[]
-  /** Set by the refund sync while it records a cabinet refund through Medusa's refund workflow. */
-  cabinet_refund_pending?: { id: string; amount_kopecks: number; status: string }
-}
-
-export interface InvoiceboxRefundRecord {
-  id: string
-  merchant_order_id: string
-  amount_kopecks: number
-  status: string
-  medusa_refund_id?: string
-  source: "medusa" | "cabinet"
-  created_at?: string
-}
+export type { InvoiceboxPaymentData } from "./session-data"
 
 type Cradle = { logger?: Logger } & Record<string, unknown>
 
+/**
+ * Set in the authorization context by the plugin's own settlement of a paid invoice (the order
+ * exists already); without it, authorizePayment is a cart completion and first re-checks the cart.
+ */
+export const SETTLEMENT_CONTEXT = "invoicebox_settlement"
+
+/**
+ * The Medusa payment provider: a thin adapter between Medusa's provider API and the Invoicebox
+ * invoice (invoice.ts), refund (refund.ts) and status (core) logic. One instance per registered
+ * Invoicebox shop; it knows its own registration id (`pp_invoicebox_<id>`).
+ */
 class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProviderOptions> {
   static identifier = "invoicebox"
 
   protected readonly options_: ResolvedOptions
   protected readonly client_: InvoiceboxClient
   protected readonly logger_: Logger | Console
+  private providerId_?: string
 
   static validateOptions(options: Record<string, unknown>): void {
     const problems = optionProblems(options ?? {})
     if (problems.length) {
-      throw new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        `Invoicebox payment provider is misconfigured:\n - ${problems.join("\n - ")}`
-      )
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invoicebox payment provider is misconfigured:\n - ${problems.join("\n - ")}`)
     }
   }
 
@@ -121,7 +92,25 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     return this.options_
   }
 
-  private query() {
+  get logger(): Logger | Console {
+    return this.logger_
+  }
+
+  /** `pp_invoicebox_<id>`: told by the provider registry, else found in the payment module's registrations. */
+  get providerId(): string {
+    if (!this.providerId_) {
+      const cradle = this.container as Record<string, unknown>
+      const keys = (cradle.payment_providers as string[] | undefined) ?? []
+      this.providerId_ = keys.find((k) => k.startsWith("pp_invoicebox_") && cradle[k] === this) ?? "pp_invoicebox_invoicebox"
+    }
+    return this.providerId_
+  }
+
+  bindProviderId(id: string): void {
+    this.providerId_ = id
+  }
+
+  query() {
     try {
       return (this.container as Record<string, any>)[ContainerRegistrationKeys.QUERY]
     } catch {
@@ -134,136 +123,41 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
   }
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
-    const data = (input.data ?? {}) as Record<string, unknown>
-    const sessionId = String(data.session_id ?? input.context?.idempotency_key ?? "")
-    if (!sessionId) {
-      throw userError("INVALID_DATA", "Не передан идентификатор платёжной сессии", "The payment session id is missing")
-    }
-
-    const payerResult = validatePayer(data.payer)
-    if (!payerResult.ok) {
-      throw userError(
-        "INVALID_DATA",
-        `Проверьте реквизиты плательщика: ${payerResult.errors.map((e) => e.message_ru).join("; ")}`,
-        `Check the payer's details: ${payerResult.errors.map((e) => e.message_en).join("; ")}`
-      )
-    }
-    const payer = payerResult.payer
-
-    const currency = String(input.currency_code ?? "").toUpperCase()
-    if (!(SUPPORTED_CURRENCIES as readonly string[]).includes(currency)) {
-      throw userError(
-        "INVALID_DATA",
-        `Invoicebox не принимает оплату в валюте ${currency || "(не указана)"}; доступны ${SUPPORTED_CURRENCIES.join(", ")}`,
-        `Invoicebox does not accept ${currency || "(no currency)"}; supported: ${SUPPORTED_CURRENCIES.join(", ")}`
-      )
-    }
-    const returnUrl = this.allowedReturnUrl(data.return_url)
-
-    const cart = await loadCartForSession(this.query(), sessionId, {
-      customerGroups: Object.keys(this.options_.paymentTermsByCustomerGroup ?? {}).length > 0,
-    })
-    if (!cart) {
-      throw userError(
-        "NOT_FOUND",
-        "Не найдена корзина для этой платёжной сессии",
-        "No cart was found for this payment session"
-      )
-    }
-    const basket = this.buildBasketOrThrow(cart)
-    const amountKopecks = toKopecks(input.amount as any)
-    if (basket.totalAmount !== amountKopecks) {
-      // INVALID_DATA, not CONFLICT: Medusa's error handler replaces CONFLICT messages with a generic text.
-      throw userError(
-        "INVALID_DATA",
-        `Сумма корзины (${kopecksToRubles(basket.totalAmount)}) не совпадает с суммой к оплате (${kopecksToRubles(amountKopecks)}); обновите корзину`,
-        `The cart total (${kopecksToRubles(basket.totalAmount)}) differs from the amount to pay (${kopecksToRubles(amountKopecks)}); refresh the cart`
-      )
-    }
-
-    const expiresAt = new Date(Date.now() + this.paymentTermMinutes(cart) * 60_000)
-    const request: CreateOrderRequest = {
-      merchantId: this.options_.merchantId,
-      merchantOrderId: sessionId,
-      merchantOrderIdVisible: visibleNumber(cart.id),
-      description: `Оплата заказа ${visibleNumber(cart.id)} в магазине «${this.options_.storeName}»`.slice(0, 1000),
-      amount: kopecksToRubles(basket.totalAmount),
-      vatAmount: kopecksToRubles(basket.vatAmount),
-      currencyId: currency,
-      languageId: this.options_.languageId,
-      expirationDate: formatAtom(expiresAt),
-      basketItems: toWireBasketItems(basket.lines),
-      customer: dropEmpty({
-        type: "legal",
-        name: payer.name,
-        vatNumber: payer.inn,
-        taxRegistrationReasonCode: payer.kpp,
-        registrationAddress: payer.address,
-        email: payer.email ?? cart.email ?? undefined,
-        phone: payer.phone,
-      }) as CreateOrderRequest["customer"],
-      invoiceSetting: { customerLocked: this.options_.customerLocked },
-      ...dropEmpty({
-        notificationUrl: this.options_.notificationUrl,
-        successUrl: returnUrl ?? this.options_.successUrl,
-        failUrl: returnUrl ?? this.options_.failUrl,
-        returnUrl: returnUrl ?? this.options_.returnUrl,
-      }),
-    }
-
-    const { order } = await this.call("create the invoice", () => this.client_.createOrRecoverOrder(request))
-
-    // An invoice that does not say exactly what we asked for must never reach the buyer.
-    if (order.status !== "created" || rublesToKopecks(order.amount) !== basket.totalAmount) {
-      await this.cancelQuietly(order.id)
-      throw userError(
-        "UNEXPECTED_STATE",
-        `Инвойсбокс вернул счёт в неожиданном состоянии (${order.status}, ${order.amount}); попробуйте ещё раз`,
-        `Invoicebox returned the invoice in an unexpected state (${order.status}, ${order.amount}); please retry`
-      )
-    }
-
-    const out: InvoiceboxPaymentData = {
-      session_id: sessionId,
-      payer,
-      ...(returnUrl ? { return_url: returnUrl } : {}),
-      invoicebox_order_id: order.id,
-      merchant_order_id: sessionId,
-      payment_url: order.paymentUrl ?? "",
-      invoice_status: order.status,
-      expires_at: expiresAt.toISOString(),
-      amount_kopecks: basket.totalAmount,
-      vat_amount_kopecks: basket.vatAmount,
+    const raw = (input.data ?? {}) as Record<string, unknown>
+    const sent = storefrontInput(raw)
+    const sessionId = String(raw.session_id ?? input.context?.idempotency_key ?? "")
+    if (!sessionId) throw userError("INVALID_DATA", "Не передан идентификатор платёжной сессии", "The payment session id is missing")
+    const currency = supportedCurrencyOrThrow(input.currency_code)
+    const cart = await this.cartOrThrow(sessionId)
+    const data = await createInvoice(this, {
+      sessionId,
+      payer: sent.payer,
+      returnUrl: sent.return_url,
       currency,
-    }
-    this.logger_.info(`Invoicebox: invoice ${order.id} created for session ${sessionId} (${basket.totalAmount} kopecks)`)
-    return { id: order.id, status: PaymentSessionStatus.PENDING, data: out }
+      amountKopecks: toKopecks(input.amount as never),
+      cart,
+    })
+    await this.recordInvoice(data)
+    return { id: data.invoicebox_order_id, status: PaymentSessionStatus.PENDING, data }
   }
 
+  /**
+   * Medusa 2.21 never calls this for an existing session; should a version or a custom flow do,
+   * it gets the same checks as completion: the invoice is brought in line with the cart while it
+   * is unpaid, or the update is refused with the reason.
+   */
   async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
     const data = input.data as InvoiceboxPaymentData | undefined
-    if (!data?.invoicebox_order_id) {
-      return this.initiatePayment(input as InitiatePaymentInput)
+    if (!data?.invoicebox_order_id) return this.initiatePayment(input as InitiatePaymentInput)
+    if (input.amount !== undefined && toKopecks(input.amount as never) !== data.amount_kopecks) {
+      throw userError(
+        "INVALID_DATA",
+        "Сумма изменилась: выберите способ оплаты заново, чтобы получить новый счёт",
+        "The amount changed: choose the payment method again to get a new invoice"
+      )
     }
-    const cart = await loadCartForSession(this.query(), data.session_id)
-    if (!cart) throw userError("NOT_FOUND", "Не найдена корзина", "Cart not found")
-    const basket = this.buildBasketOrThrow(cart)
-    const order = await this.call("update the invoice", () =>
-      this.client_.updateOrder(data.invoicebox_order_id, {
-        amount: kopecksToRubles(basket.totalAmount),
-        vatAmount: kopecksToRubles(basket.vatAmount),
-        basketItems: toWireBasketItems(basket.lines),
-      })
-    )
-    return {
-      status: PaymentSessionStatus.PENDING,
-      data: {
-        ...data,
-        invoice_status: order.status,
-        amount_kopecks: basket.totalAmount,
-        vat_amount_kopecks: basket.vatAmount,
-      },
-    }
+    const synced = await syncInvoiceWithCart(this, data, await this.cartOrThrow(data.session_id))
+    return { status: PaymentSessionStatus.PENDING, data: synced.data }
   }
 
   async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
@@ -274,7 +168,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       if (order.status === "created" || order.status === "draft") {
         const canceled = await this.client_.cancelOrder(order.id)
         this.logger_.info(`Invoicebox: invoice ${order.id} cancelled because its session ${data.session_id} was replaced`)
-        return { data: { ...data, invoice_status: canceled.status } }
+        return { data: withData(data, { invoice_status: canceled.status }) }
       }
       if (order.status === "completed" || order.status === "hold") {
         // Money was received for a session Medusa is discarding: it cannot be captured on a
@@ -284,7 +178,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
             "check the cart and refund the invoice in Invoicebox if no order uses it"
         )
       }
-      return { data: { ...data, invoice_status: order.status } }
+      return { data: withData(data, { invoice_status: order.status }) }
     } catch (e) {
       // Medusa deletes sessions while the buyer edits the cart; an Invoicebox outage must not
       // block that. The reconciliation job cancels invoices whose session is gone.
@@ -298,13 +192,20 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
 
   /**
    * Always reads the invoice from the API, even right after a signed "completed" notification.
+   * At cart completion it first brings the invoice in line with the cart (or refuses).
    * That costs a round trip and one request of the account quota per payment. In exchange, a
    * leaked notification key alone cannot mark an order paid: the API token must confirm it too.
    */
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const data = this.requireData(input.data)
-    const order = await this.fetchOrder(data)
-    const next = { ...data, invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null }
+    let data = this.requireData(input.data)
+    let order = await this.fetchOrder(data)
+    if (!(input.context as Record<string, unknown> | undefined)?.[SETTLEMENT_CONTEXT]) {
+      // Cart completion: the invoice must describe what is ordered now (see syncInvoiceWithCart).
+      const synced = await syncInvoiceWithCart(this, data, await this.cartOrThrow(data.session_id), order)
+      if (synced.updated) order = await this.fetchOrder(synced.data)
+      data = synced.data
+    }
+    const next = withData(data, { invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null })
     const status = mapOrderStatus(order.status)
     switch (status) {
       case PaymentSessionStatus.CAPTURED:
@@ -313,9 +214,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
         return { status, data: next }
       case PaymentSessionStatus.PENDING:
         return {
-          status: this.options_.requirePaymentBeforeOrder
-            ? PaymentSessionStatus.PENDING
-            : PaymentSessionStatus.PENDING_AUTHORIZATION,
+          status: this.options_.requirePaymentBeforeOrder ? PaymentSessionStatus.PENDING : PaymentSessionStatus.PENDING_AUTHORIZATION,
           data: next,
         }
       case PaymentSessionStatus.CANCELED:
@@ -333,114 +232,67 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     }
   }
 
+  /**
+   * Books money only once Invoicebox has taken it (`completed`). A `hold` reserves the payer's
+   * funds without debiting them: capturing it would show money the shop has not received.
+   */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const data = this.requireData(input.data)
     const order = await this.fetchOrder(data)
-    if (order.status !== "completed" && order.status !== "hold") {
+    if (order.status !== "completed") {
+      const held = order.status === "hold"
       throw userError(
         "NOT_ALLOWED",
-        `Счёт Инвойсбокс ${order.id} ещё не оплачен (${order.status}); платёж будет зачислен после уведомления об оплате`,
-        `Invoicebox invoice ${order.id} is not paid yet (${order.status}); the payment is captured when Invoicebox confirms it`
+        held
+          ? `Счёт Инвойсбокс ${order.id} подтверждён плательщиком, но деньги ещё не списаны (hold); платёж будет зачислен, когда Инвойсбокс их получит`
+          : `Счёт Инвойсбокс ${order.id} ещё не оплачен (${order.status}); платёж будет зачислен после уведомления об оплате`,
+        held
+          ? `Invoicebox invoice ${order.id} is confirmed by the payer but the funds are only held; the payment is captured when Invoicebox receives them`
+          : `Invoicebox invoice ${order.id} is not paid yet (${order.status}); the payment is captured when Invoicebox confirms it`
       )
     }
-    return { data: { ...data, invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null } }
+    return { data: withData(data, { invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null }) }
   }
 
+  /** An unpaid invoice is cancelled; a hold is released (DELETE reverses a guarantee payment). */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data as InvoiceboxPaymentData | undefined
     if (!data?.invoicebox_order_id) return { data: input.data }
     const order = await this.fetchOrder(data)
-    if (order.status === "created" || order.status === "draft") {
+    if (order.status === "created" || order.status === "draft" || order.status === "hold") {
       const canceled = await this.call("cancel the invoice", () => this.client_.cancelOrder(order.id))
-      return { data: { ...data, invoice_status: canceled.status } }
+      return { data: withData(data, { invoice_status: canceled.status }) }
     }
-    if (order.status === "completed" || order.status === "hold") {
+    if (order.status === "completed") {
       throw userError(
         "NOT_ALLOWED",
         `Счёт Инвойсбокс ${order.id} уже оплачен, отменить его нельзя — оформите возврат`,
         `Invoicebox invoice ${order.id} has already been paid and cannot be cancelled — refund it instead`
       )
     }
-    return { data: { ...data, invoice_status: order.status } }
+    return { data: withData(data, { invoice_status: order.status }) }
   }
 
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    const data = this.requireData(input.data)
-    const refundId = input.context?.idempotency_key as string | undefined
-    const hints = await this.refundHints(refundId, data)
-    const updated = await refundInvoice(this, data, input, {
-      refundId,
-      ...hints,
-      isMedusaRefundGone: (id) => this.isMedusaRefundGone(id),
-    })
-    return { data: updated }
-  }
-
-  async isMedusaRefundGone(refundId: string): Promise<boolean> {
-    const payments = (this.container as Record<string, any>).paymentModuleService
-    const found = await payments.listRefunds({ id: [refundId] }, { select: ["id"] })
-    return found.length === 0
-  }
-
-  /**
-   * Medusa gives refundPayment neither the reason nor the order; the refund id (the idempotency
-   * key) leads to both, so the Invoicebox refund carries the reason and names returned goods.
-   */
-  private async refundHints(
-    refundId: string | undefined,
-    data: InvoiceboxPaymentData
-  ): Promise<{ description?: string; returned?: Map<string, number> }> {
-    if (!refundId?.startsWith("ref_")) return {}
-    try {
-      const payments = (this.container as Record<string, any>).paymentModuleService
-      const refund = await payments.retrieveRefund(refundId, { relations: ["refund_reason", "payment"] })
-      const { data: collections } = await this.query().graph({
-        entity: "payment_collection",
-        fields: [
-          "order.id",
-          "order.display_id",
-          "order.returns.status",
-          "order.returns.received_at",
-          "order.returns.items.*",
-          "order.returns.items.item.variant_sku",
-          "order.returns.items.item.variant_id",
-        ],
-        filters: { id: refund.payment?.payment_collection_id },
-      })
-      const order = collections[0]?.order
-      const reason = [refund.refund_reason?.label, refund.note].filter(Boolean).join("; ")
-      const description = `Возврат по заказу №${order?.display_id ?? data.merchant_order_id}${reason ? `: ${reason}` : ""}`
-      const received = (order?.returns ?? [])
-        .filter((r: any) => r.received_at)
-        .sort((a: any, b: any) => String(b.received_at).localeCompare(String(a.received_at)))[0]
-      const returned = new Map<string, number>()
-      for (const it of received?.items ?? []) {
-        const sku = it.item?.variant_sku ?? it.item?.variant_id
-        if (sku && Number(it.received_quantity) > 0) returned.set(sku, (returned.get(sku) ?? 0) + Number(it.received_quantity))
-      }
-      return { description, returned }
-    } catch (e) {
-      this.logger_.warn(`Invoicebox: refund ${refundId}: could not read the reason / returned items: ${(e as Error).message}`)
-      return {}
-    }
+    return { data: await refundInvoice(this, this.requireData(input.data), input) }
   }
 
   async retrievePayment(input: RetrievePaymentInput): Promise<RetrievePaymentOutput> {
     const data = this.requireData(input.data)
     const order = await this.fetchOrder(data)
-    return { data: { ...data, invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null } }
+    return { data: withData(data, { invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null }) }
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
     const data = this.requireData(input.data)
     const order = await this.fetchOrder(data)
-    return { status: mapOrderStatus(order.status), data: { ...data, invoice_status: order.status } }
+    return { status: mapOrderStatus(order.status), data: withData(data, { invoice_status: order.status }) }
   }
 
   /**
-   * For Medusa's generic /hooks/payment/invoicebox_invoicebox route. The plugin's own
-   * /hooks/invoicebox route is the one to configure in Invoicebox (it answers with the JSON
-   * verdict Invoicebox needs); this keeps the generic route safe if someone points at it.
+   * For Medusa's generic /hooks/payment/<provider> route. The plugin's own /hooks/invoicebox
+   * route is the one to configure in Invoicebox (it answers with the JSON verdict Invoicebox
+   * needs); this keeps the generic route safe if someone points at it.
    */
   async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<WebhookActionResult> {
     const signature = headerValue(payload.headers, "x-signature")
@@ -448,25 +300,22 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       return { action: PaymentActions.NOT_SUPPORTED }
     }
     const body = payload.data as Partial<InvoiceboxOrder>
-    if (body.merchantId !== this.options_.merchantId || !body.merchantOrderId) {
-      return { action: PaymentActions.NOT_SUPPORTED }
-    }
+    if (body.merchantId !== this.options_.merchantId || !body.merchantOrderId) return { action: PaymentActions.NOT_SUPPORTED }
     // Re-read: the notification body is only a hint; the API is the source of truth.
     const order = body.id ? await this.client_.getOrder(body.id) : null
     if (!order) return { action: PaymentActions.NOT_SUPPORTED }
     const action = order.status === "completed" ? PaymentActions.SUCCESSFUL : PaymentActions.NOT_SUPPORTED
-    // Capture the session's own amount: it may carry sub-kopeck decimals the invoice cannot,
-    // and capturing the rounded rubles would leave the payment "partially captured".
+    // Capture the session's own amount: it may carry sub-kopeck decimals the invoice cannot.
     const { data: sessions } = await this.query().graph({
       entity: "payment_session",
-      fields: ["id", "amount"],
+      fields: ["id", "amount", "provider_id"],
       filters: { id: order.merchantOrderId },
     })
-    const amount = sessions[0]?.amount ?? order.amount
-    return { action, data: { session_id: order.merchantOrderId, amount } }
+    if (sessions[0] && sessions[0].provider_id !== this.providerId) return { action: PaymentActions.NOT_SUPPORTED }
+    return { action, data: { session_id: order.merchantOrderId, amount: sessions[0]?.amount ?? order.amount } }
   }
 
-  // --- helpers shared with the routes, jobs and refund code -------------------------------
+  // --- helpers shared with invoice.ts, refund.ts, the routes and the jobs -------------------
 
   buildBasketOrThrow(cart: LoadedCart): Basket {
     try {
@@ -480,9 +329,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
         paymentType: this.options_.paymentType,
       })
     } catch (e) {
-      if (e instanceof InvoiceboxBasketError) {
-        throw new MedusaError(MedusaError.Types.INVALID_DATA, e.message)
-      }
+      if (e instanceof InvoiceboxBasketError) throw new MedusaError(MedusaError.Types.INVALID_DATA, e.message)
       throw e
     }
   }
@@ -490,65 +337,47 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
   async fetchOrder(data: InvoiceboxPaymentData): Promise<InvoiceboxOrder> {
     const order = await this.call("read the invoice", () => this.client_.getOrder(data.invoicebox_order_id))
     if (!order) {
-      throw userError(
-        "NOT_FOUND",
-        `Счёт Инвойсбокс ${data.invoicebox_order_id} не найден`,
-        `Invoicebox invoice ${data.invoicebox_order_id} was not found`
-      )
+      throw userError("NOT_FOUND", `Счёт Инвойсбокс ${data.invoicebox_order_id} не найден`, `Invoicebox invoice ${data.invoicebox_order_id} was not found`)
     }
     return order
   }
 
-  /** Runs a client call and turns its typed errors into Medusa errors with a message for people. */
-  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn()
-    } catch (e) {
-      throw this.toMedusaError(what, e)
-    }
+  call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return callInvoicebox(this.logger_, what, fn)
   }
 
   toMedusaError(what: string, e: unknown): Error {
-    if (e instanceof MedusaError) return e
-    if (!(e instanceof InvoiceboxError)) return e as Error
-    const ref = e.requestId ? ` (X-Request-Id ${e.requestId})` : ""
-    this.logger_.warn(`Invoicebox: could not ${what}: ${e.message}`)
-    if (e instanceof InvoiceboxValidationError) {
-      const fields = e.fields.map((f) => `${f.name}: ${f.code}`).join(", ")
-      return new MedusaError(
-        MedusaError.Types.INVALID_DATA,
-        bilingual(
-          `Инвойсбокс отклонил запрос (${e.code}${fields ? `; ${fields}` : ""})${ref}`,
-          `Invoicebox rejected the request (${e.code}${fields ? `; ${fields}` : ""})${ref}`
-        )
-      )
+    return toMedusaError(this.logger_, what, e)
+  }
+
+  private async cartOrThrow(sessionId: string): Promise<LoadedCart> {
+    const cart = await loadCartForSession(this.query(), sessionId, {
+      customerGroups: Object.keys(this.options_.paymentTermsByCustomerGroup ?? {}).length > 0,
+    })
+    if (!cart) throw userError("NOT_FOUND", "Не найдена корзина для этой платёжной сессии", "No cart was found for this payment session")
+    return cart
+  }
+
+  /** The jobs find invoices through this row; a failure here only delays them (they also look at sessions). */
+  private async recordInvoice(data: InvoiceboxPaymentData): Promise<void> {
+    try {
+      await invoiceboxModule().recordInvoice({
+        provider_id: this.providerId,
+        invoicebox_order_id: data.invoicebox_order_id,
+        payment_session_id: data.session_id,
+        status: data.invoice_status,
+        amount_kopecks: data.amount_kopecks,
+        currency: data.currency,
+      })
+    } catch (e) {
+      this.logger_.warn(`Invoicebox: invoice ${data.invoicebox_order_id} not recorded yet: ${(e as Error).message}`)
     }
-    if (e instanceof InvoiceboxAuthError) {
-      return new MedusaError(
-        MedusaError.Types.UNEXPECTED_STATE,
-        bilingual(
-          `Инвойсбокс не принял учётные данные магазина (merchantId / apiToken)${ref}`,
-          `Invoicebox rejected the shop credentials (merchantId / apiToken)${ref}`
-        )
-      )
-    }
-    return new MedusaError(
-      MedusaError.Types.UNEXPECTED_STATE,
-      bilingual(
-        `Инвойсбокс временно недоступен, повторите попытку через минуту${ref}`,
-        `Invoicebox is temporarily unavailable, please retry in a minute${ref}`
-      )
-    )
   }
 
   private requireData(data: unknown): InvoiceboxPaymentData {
     const d = data as InvoiceboxPaymentData | undefined
     if (!d?.invoicebox_order_id) {
-      throw userError(
-        "INVALID_DATA",
-        "Платёж не связан со счётом Инвойсбокс",
-        "The payment is not linked to an Invoicebox invoice"
-      )
+      throw userError("INVALID_DATA", "Платёж не связан со счётом Инвойсбокс", "The payment is not linked to an Invoicebox invoice")
     }
     return d
   }
@@ -562,55 +391,11 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       )
     }
   }
-
-  private async cancelQuietly(orderId: string) {
-    try {
-      await this.client_.cancelOrder(orderId)
-    } catch (e) {
-      this.logger_.error(`Invoicebox: could not cancel invoice ${orderId}: ${(e as Error).message}`)
-    }
-  }
-
-  private paymentTermMinutes(cart: LoadedCart): number {
-    const byGroup = this.options_.paymentTermsByCustomerGroup ?? {}
-    const terms = (cart.customer?.groups ?? []).map((g) => byGroup[g.id]).filter((m): m is number => !!m)
-    return terms.length ? Math.max(...terms) : this.options_.paymentTermMinutes
-  }
-
-  private allowedReturnUrl(value: unknown): string | undefined {
-    if (value === undefined || value === null || value === "") return undefined
-    let url: URL
-    try {
-      url = new URL(String(value))
-    } catch {
-      throw userError("INVALID_DATA", "return_url должен быть абсолютным URL", "return_url must be an absolute URL")
-    }
-    const allowed = this.options_.allowedReturnHosts ?? []
-    if (!["http:", "https:"].includes(url.protocol) || !allowed.includes(url.hostname)) {
-      throw userError(
-        "INVALID_DATA",
-        `Адрес возврата ${url.hostname} не разрешён настройкой allowedReturnHosts`,
-        `Return host ${url.hostname} is not in the allowedReturnHosts option`
-      )
-    }
-    return url.toString()
-  }
 }
 
 export default InvoiceboxProviderService
 
-function visibleNumber(cartId: string): string {
-  return cartId.replace(/^cart_/, "").slice(-8).toUpperCase()
-}
-
-/** Invoicebox wants ATOM dates with an explicit offset (2020-12-22T00:00:00+00:00). */
-export function formatAtom(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "+00:00")
-}
-
-function dropEmpty<T extends Record<string, unknown>>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== null && v !== "")) as Partial<T>
-}
+export { formatAtom } from "./invoice"
 
 export function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
   if (!headers) return undefined

@@ -5,10 +5,12 @@ import { rublesToKopecks, type InvoiceboxOrder, type InvoiceboxRefund, type Invo
 import { resolveInvoiceboxProvider } from "../../../lib"
 import { INVOICEBOX_MODULE } from "../../../modules/invoicebox"
 import type InvoiceboxModuleService from "../../../modules/invoicebox/service"
-import type { InvoiceboxPaymentData, InvoiceboxRefundRecord } from "../../../providers/invoicebox/service"
+import type { InvoiceboxPaymentData } from "../../../providers/invoicebox/service"
 
 /** What the admin order widget renders. Amounts are integer kopecks; no secret ever appears here. */
 export interface AdminInvoiceView {
+  /** The Invoicebox shop (payment provider) that issued the invoice. */
+  provider_id: string
   session_id: string
   session_status: string
   payment_id: string | null
@@ -98,6 +100,7 @@ const kopecksOf = (rubles: unknown): number | null => {
 }
 
 interface LoadedSession {
+  providerId: string
   id: string
   status: string
   created_at?: string | Date
@@ -124,10 +127,10 @@ export async function loadOrderForView(container: MedusaContainer, orderId: stri
     "fulfillments.id",
     "fulfillments.shipped_at",
     "fulfillments.canceled_at",
-    "fulfillments.metadata",
   ])
   if (!found) return null
   const sessions: LoadedSession[] = found.invoices.map((i) => ({
+    providerId: i.providerId,
     id: i.sessionId,
     status: i.sessionStatus,
     created_at: i.session.created_at,
@@ -139,8 +142,8 @@ export async function loadOrderForView(container: MedusaContainer, orderId: stri
 }
 
 /** The one place that reads an invoice, its refunds and its shipments from Invoicebox for the admin. */
-async function readLive(container: MedusaContainer, invoiceId: string) {
-  const client = resolveInvoiceboxProvider(container).client
+async function readLive(container: MedusaContainer, providerId: string, invoiceId: string) {
+  const client = resolveInvoiceboxProvider(container, providerId).client
   const [order, refunds, shipments] = await Promise.allSettled([
     client.getOrder(invoiceId),
     client.findRefunds({ parentId: invoiceId }, { pageSize: 100 }),
@@ -155,20 +158,23 @@ async function readLive(container: MedusaContainer, invoiceId: string) {
   }
 }
 
-function mergeRefunds(session: LoadedSession, data: InvoiceboxPaymentData, live: InvoiceboxRefund[] | undefined): AdminRefundView[] {
+type RefundRow = Awaited<ReturnType<InvoiceboxModuleService["listInvoiceboxRefunds"]>>[number]
+
+/** The store's refund rows (never the session data a storefront could have written), merged with Invoicebox's live list. */
+function mergeRefunds(session: LoadedSession, rows: RefundRow[], live: InvoiceboxRefund[] | undefined): AdminRefundView[] {
   const medusaRefunds = new Map((session.payment?.refunds ?? []).map((r) => [r.id, r]))
   const out = new Map<string, AdminRefundView>()
-  for (const r of (data.refunds ?? []) as InvoiceboxRefundRecord[]) {
+  for (const r of rows) {
     const m = r.medusa_refund_id ? medusaRefunds.get(r.medusa_refund_id) : undefined
-    out.set(r.id, {
-      id: r.id,
-      amount_kopecks: r.amount_kopecks,
+    out.set(r.invoicebox_refund_id ?? r.merchant_order_id, {
+      id: r.invoicebox_refund_id ?? r.merchant_order_id,
+      amount_kopecks: Number(r.amount_kopecks),
       status: r.status,
       source: r.source,
       medusa_refund_id: r.medusa_refund_id ?? null,
       note: m?.note ?? null,
       reason: m?.refund_reason?.label ?? null,
-      created_at: iso(r.created_at ?? m?.created_at),
+      created_at: iso(r.invoicebox_created_at ?? r.created_at ?? m?.created_at),
     })
   }
   for (const r of live ?? []) {
@@ -218,13 +224,21 @@ export async function buildOrderView(
   const { order, sessions } = loaded
   const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
 
+  const store = container.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
+  const shipmentRows = new Map((await store.listInvoiceboxShipments({ order_id: order.id })).map((r) => [r.fulfillment_id, r]))
   const fulfillments: AdminFulfillmentShipmentRecord[] = (order.fulfillments ?? [])
     .filter((f: any) => f && !f.canceled_at)
-    .map((f: any) => ({
-      fulfillment_id: f.id,
-      shipped_at: iso(f.shipped_at),
-      record: (f.metadata?.invoicebox_shipment as Record<string, unknown>) ?? null,
-    }))
+    .map((f: any) => {
+      const row = shipmentRows.get(f.id)
+      return {
+        fulfillment_id: f.id,
+        shipped_at: iso(f.shipped_at),
+        record: row
+          ? { id: row.invoicebox_shipment_id, status: row.status, document_number: row.document_number, error: row.error, attempts: row.attempts }
+          : null,
+      }
+    })
+  const refundRows = await store.listInvoiceboxRefunds({ invoicebox_order_id: sessions.map((s) => s.data.invoicebox_order_id) })
 
   const invoices = await Promise.all(
     sessions.map(async (s): Promise<AdminInvoiceView> => {
@@ -233,7 +247,7 @@ export async function buildOrderView(
       let fresh: Awaited<ReturnType<typeof readLive>> | null = null
       if (live) {
         try {
-          fresh = await readLive(container, data.invoicebox_order_id)
+          fresh = await readLive(container, s.providerId, data.invoicebox_order_id)
         } catch (e) {
           fresh = { order: undefined, refunds: undefined, shipments: undefined, error: (e as Error).message }
         }
@@ -241,6 +255,7 @@ export async function buildOrderView(
       }
       const remote: InvoiceboxOrder | null | undefined = fresh?.order
       return {
+        provider_id: s.providerId,
         session_id: s.id,
         session_status: s.status,
         payment_id: s.payment?.id ?? null,
@@ -259,7 +274,7 @@ export async function buildOrderView(
           paid_at: iso(remote?.paidAt ?? data.paid_at),
         },
         payer: data.payer ?? null,
-        refunds: mergeRefunds(s, data, fresh?.refunds),
+        refunds: mergeRefunds(s, refundRows.filter((r) => r.invoicebox_order_id === data.invoicebox_order_id), fresh?.refunds),
         shipments: (fresh?.shipments ?? []).map((x) => shipmentView(x, fulfillments)),
         live_error: fresh?.error
           ? `Не удалось прочитать счёт в Инвойсбокс, показаны сохранённые данные (${fresh.error}) / ` +

@@ -11,20 +11,22 @@ const AWAITING = new Set(["pending", "pending_authorization", "requires_more"])
  * Runs before Medusa's POST /admin/orders/:id/cancel. An order placed before payment has no
  * Medusa payment, so Medusa would cancel it even if the buyer has just paid the invoice. Here the
  * open invoices are re-read: a paid one is settled in Medusa at once (the order becomes paid)
- * and the cancellation is refused with a message saying what to do instead. If Invoicebox cannot
- * be asked, the cancellation goes on: the orderCanceled hook checks again before cancelling.
+ * and the cancellation is refused with a message saying what to do instead. A held one (funds
+ * reserved, not debited) is recorded as authorized and the cancellation goes on: Medusa then
+ * cancels that payment, which releases the hold in Invoicebox. If Invoicebox cannot be asked,
+ * the cancellation goes on: the orderCanceled hook checks again before cancelling.
  */
 export async function invoiceboxCancelGuard(req: MedusaRequest, res: MedusaResponse, next: MedusaNextFunction) {
   const orderId = (req.params as Record<string, string>).id
   try {
     const found = await loadOrderInvoices(req.scope, orderId)
     const open = (found?.invoices ?? []).filter((i) => !i.paymentId && AWAITING.has(i.sessionStatus))
-    if (!open.length) return next()
-    const provider = resolveInvoiceboxProvider(req.scope)
     for (const inv of open) {
+      const provider = resolveInvoiceboxProvider(req.scope, inv.providerId)
       const invoice = await provider.client.getOrder(inv.data.invoicebox_order_id)
       if (!invoice || (invoice.status !== "completed" && invoice.status !== "hold")) continue
-      await applyInvoiceState(req.scope, { invoice, source: "admin", fromApi: true, bodySha256: sha256(JSON.stringify(invoice)) })
+      await applyInvoiceState(req.scope, { provider, invoice, source: "admin", fromApi: true, bodySha256: sha256(JSON.stringify(invoice)) })
+      if (invoice.status === "hold") continue
       return res.status(409).json({
         type: "not_allowed",
         message: bilingual(

@@ -6,12 +6,14 @@ import {
   PROCESSING_BUDGET_MS,
   applyInvoiceState,
   bilingual,
+  listInvoiceboxProviders,
   readRawBody,
   replyFor,
   resolveInvoiceboxProvider,
   sha256,
   type InvoiceboxReply,
 } from "../../../lib"
+import type InvoiceboxProviderService from "../../../providers/invoicebox/service"
 
 /** A real notification is a few kilobytes; even a 500-line basket stays far below this. */
 export const NOTIFICATION_BODY_LIMIT = 256 * 1024
@@ -26,11 +28,21 @@ export const MONITORING_NOTIFICATION_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
  * non-200 answer would count as a failed delivery without telling anyone why.
  */
 export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
+  return answerNotification(req, res)
+}
+
+/**
+ * Both routes answer through here: `/hooks/invoicebox/<provider id>` names the shop whose key
+ * signs the notification; the bare `/hooks/invoicebox` serves a store with one Invoicebox shop
+ * (or several with distinct merchantIds: the body's merchantId picks the shop, whose key must
+ * then verify the signature).
+ */
+export async function answerNotification(req: MedusaRequest, res: MedusaResponse, providerId?: string): Promise<void> {
   const receivedAt = new Date()
   const deadline = receivedAt.getTime() + PROCESSING_BUDGET_MS
   let reply: InvoiceboxReply
   try {
-    reply = await handle(req, receivedAt, deadline)
+    reply = await handle(req, receivedAt, deadline, providerId)
   } catch (e) {
     logger(req).error(`Invoicebox notification: unexpected failure → out_of_service: ${(e as Error)?.message ?? e}`)
     reply = replyFor(
@@ -41,7 +53,7 @@ export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<voi
   if (!res.headersSent) res.status(200).json(reply)
 }
 
-async function handle(req: MedusaRequest, receivedAt: Date, deadline: number): Promise<InvoiceboxReply> {
+async function handle(req: MedusaRequest, receivedAt: Date, deadline: number, providerId?: string): Promise<InvoiceboxReply> {
   const log = logger(req)
   const raw = await rawBodyOf(req)
   if (raw.aborted) {
@@ -58,7 +70,11 @@ async function handle(req: MedusaRequest, receivedAt: Date, deadline: number): P
     )
   }
 
-  const provider = resolveInvoiceboxProvider(req.scope)
+  const provider = providerFor(req, raw.body, providerId)
+  if (!provider) {
+    log.warn(`Invoicebox notification: no Invoicebox shop of this store matches it → order_not_found`)
+    return replyFor("order_not_found", bilingual("Магазин Инвойсбокс не найден в этом магазине", "No Invoicebox shop of this store matches the notification"))
+  }
   const { notificationKey, signatureAlgorithm, merchantId } = provider.options
   const signature = headerValue(req.headers, "x-signature")
   if (!verifySignature(raw.body, signature, notificationKey, signatureAlgorithm)) {
@@ -101,6 +117,7 @@ async function handle(req: MedusaRequest, receivedAt: Date, deadline: number): P
   }
 
   const result = await applyInvoiceState(req.scope, {
+    provider,
     invoice: body as never,
     source: "notification",
     bodySha256: sha256(raw.body),
@@ -108,6 +125,26 @@ async function handle(req: MedusaRequest, receivedAt: Date, deadline: number): P
     deadline,
   })
   return replyFor(result.verdict, result.message)
+}
+
+function providerFor(req: MedusaRequest, body: Buffer, providerId?: string): InvoiceboxProviderService | undefined {
+  if (providerId) {
+    try {
+      return resolveInvoiceboxProvider(req.scope, providerId)
+    } catch {
+      return undefined
+    }
+  }
+  const all = listInvoiceboxProviders(req.scope)
+  if (all.length <= 1) return all[0]
+  let merchantId = ""
+  try {
+    merchantId = String(JSON.parse(body.toString("utf8"))?.merchantId ?? "").toLowerCase()
+  } catch {
+    return undefined
+  }
+  const matching = all.filter((p) => p.options.merchantId.toLowerCase() === merchantId)
+  return matching.length === 1 ? matching[0] : undefined
 }
 
 async function rawBodyOf(req: MedusaRequest) {

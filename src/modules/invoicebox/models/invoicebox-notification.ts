@@ -15,6 +15,8 @@ export const InvoiceboxNotification = model
     /** As Invoicebox sent it; empty for the monitoring test. */
     merchant_order_id: model.text(),
     status: model.text(),
+    /** The Invoicebox provider (shop) the notification was addressed to; null on rows before 0.2. */
+    provider_id: model.text().nullable(),
     source: model.enum(["notification", "reconciliation", "admin"]),
     /** Null when the merchantOrderId matched no payment session of ours. */
     payment_session_id: model.text().nullable(),

@@ -29,6 +29,7 @@ describe("validateOptions", () => {
     ["apiPrefix", { ...valid, apiPrefix: "v2" }, /apiPrefix must be "v3" or "l3"/],
     ["paymentTermMinutes", { ...valid, paymentTermMinutes: 60 * 24 * 31 }, /paymentTermMinutes/],
     ["notificationUrl", { ...valid, notificationUrl: "/hooks/invoicebox" }, /notificationUrl is not an absolute URL/],
+    ["signatureAlgorithm", { ...valid, signatureAlgorithm: "sha-256" }, /signatureAlgorithm must be one of sha1, sha256, sha512/],
   ])("names %s when it is wrong", (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message)
   })
@@ -43,6 +44,10 @@ describe("validateOptions", () => {
 
   it.each(["http://localhost:4010", "http://127.0.0.1:4010", "http://[::1]:4010"])("allows plain http for the loopback sandbox %s", (apiUrl) => {
     expect(problemsOf({ ...valid, apiUrl })).toBe("")
+  })
+
+  it.each(["sha1", "sha256", "sha512"])("accepts the signature algorithm %s", (signatureAlgorithm) => {
+    expect(problemsOf({ ...valid, signatureAlgorithm })).toBe("")
   })
 
   it("never repeats the token in its messages", () => {

@@ -1,10 +1,11 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import type { Logger } from "@medusajs/framework/types"
+import type { Logger, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { InvoiceboxAuthError } from "../../../../core"
-import { resolveInvoiceboxProvider } from "../../../../lib"
+import { InvoiceboxAuthError, SUPPORTED_CURRENCIES } from "../../../../core"
+import { listInvoiceboxProviders } from "../../../../lib"
 import { INVOICEBOX_MODULE } from "../../../../modules/invoicebox"
 import type InvoiceboxModuleService from "../../../../modules/invoicebox/service"
+import type InvoiceboxProviderService from "../../../../providers/invoicebox/service"
 
 /**
  * Shows enough of a secret to tell two values apart ("b37c…2e"), never enough to use it. Short
@@ -18,22 +19,40 @@ export function maskSecret(value: string | undefined | null): string | null {
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"])
 
+/** Something that makes invoices wrong without any error: the merchant reads it on the settings page. */
+export interface SetupWarning {
+  code: "no_region" | "unsupported_currency" | "no_tax_rates" | "no_notification_url"
+  message: string
+}
+
 /**
- * GET /admin/invoicebox/health — is the shop connected: the credentials checked against
- * Invoicebox now, the configured merchant, the notification URL to paste into the Invoicebox
- * cabinet, and when the last notification arrived. Secrets are masked.
+ * GET /admin/invoicebox/health — is each Invoicebox shop connected: the credentials checked
+ * against Invoicebox now, the merchant, the notification URL to paste into the cabinet, when the
+ * last notification arrived, and what in the store's setup would make invoices silently wrong.
+ * Secrets are masked. The first provider's fields are also at the top level.
  */
 export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse): Promise<void> {
-  const logger = req.scope.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
-  let provider
-  try {
-    provider = resolveInvoiceboxProvider(req.scope)
-  } catch (e) {
-    res.json({ ok: false, configured: false, problem: (e as Error).message })
+  const providers = listInvoiceboxProviders(req.scope)
+  if (!providers.length) {
+    res.json({
+      ok: false,
+      configured: false,
+      providers: [],
+      problem:
+        "Ни один провайдер Инвойсбокс не зарегистрирован в модуле @medusajs/medusa/payment / No Invoicebox provider is registered in the @medusajs/medusa/payment module",
+    })
     return
   }
-  const options = provider.options
+  const base = `${req.protocol}://${req.get("host")}/hooks/invoicebox`
+  const views = await Promise.all(providers.map((p) => providerHealth(req.scope, p, providers.length > 1 ? `${base}/${shortId(p.providerId)}` : base)))
+  res.json({ ...views[0], ok: views.every((v) => v.ok), providers: views })
+}
 
+const shortId = (providerId: string) => providerId.replace(/^pp_invoicebox_/, "")
+
+async function providerHealth(scope: MedusaContainer, provider: InvoiceboxProviderService, suggestedUrl: string) {
+  const logger = scope.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+  const options = provider.options
   const started = Date.now()
   let credentials: { ok: boolean; latency_ms: number; user_id?: string; error?: string; kind?: "auth" | "network" }
   try {
@@ -41,7 +60,7 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     credentials = { ok: true, latency_ms: Date.now() - started, user_id: auth.userId }
   } catch (e) {
     const auth = e instanceof InvoiceboxAuthError
-    logger.warn(`Invoicebox health: credentials check failed: ${(e as Error).message}`)
+    logger.warn(`Invoicebox health (${provider.providerId}): credentials check failed: ${(e as Error).message}`)
     credentials = {
       ok: false,
       latency_ms: Date.now() - started,
@@ -52,17 +71,16 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     }
   }
 
-  const ledger = req.scope.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
-  const [last] = await ledger.listInvoiceboxNotifications({ source: "notification" }, { order: { received_at: "DESC" }, take: 1 })
-  const [lastAny] = await ledger.listInvoiceboxNotifications({}, { order: { received_at: "DESC" }, take: 1 })
-
-  const suggested = `${req.protocol}://${req.get("host")}/hooks/invoicebox`
+  const ledger = scope.resolve<InvoiceboxModuleService>(INVOICEBOX_MODULE)
+  const [last] = await ledger.listInvoiceboxNotifications({ source: "notification", provider_id: provider.providerId }, { order: { received_at: "DESC" }, take: 1 })
+  const [lastAny] = await ledger.listInvoiceboxNotifications({ provider_id: provider.providerId }, { order: { received_at: "DESC" }, take: 1 })
   let sandbox = false
   try {
     sandbox = LOOPBACK.has(new URL(options.apiUrl).hostname)
   } catch {}
 
-  res.json({
+  return {
+    provider_id: provider.providerId,
     ok: credentials.ok,
     configured: true,
     merchant_id: options.merchantId,
@@ -70,22 +88,64 @@ export async function GET(req: AuthenticatedMedusaRequest, res: MedusaResponse):
     api_prefix: options.apiPrefix,
     sandbox,
     credentials,
-    secrets: {
-      api_token: maskSecret(options.apiToken),
-      notification_key: maskSecret(options.notificationKey),
-    },
+    secrets: { api_token: maskSecret(options.apiToken), notification_key: maskSecret(options.notificationKey) },
     signature_algorithm: options.signatureAlgorithm,
-    notification_url: options.notificationUrl ?? suggested,
+    notification_url: options.notificationUrl ?? suggestedUrl,
     notification_url_configured: !!options.notificationUrl,
+    warnings: await setupWarnings(scope, provider),
     last_notification: last
-      ? {
-          received_at: last.received_at,
-          invoicebox_order_id: last.invoicebox_order_id,
-          status: last.status,
-          verdict: last.verdict,
-        }
+      ? { received_at: last.received_at, invoicebox_order_id: last.invoicebox_order_id, status: last.status, verdict: last.verdict }
       : null,
     last_activity: lastAny ? { received_at: lastAny.received_at, source: lastAny.source, verdict: lastAny.verdict } : null,
     checked_at: new Date().toISOString(),
+  }
+}
+
+/** The regions offering the provider, their currencies and tax rates, and how notifications arrive. */
+export async function setupWarnings(scope: MedusaContainer, provider: InvoiceboxProviderService): Promise<SetupWarning[]> {
+  const query = scope.resolve(ContainerRegistrationKeys.QUERY)
+  const warnings: SetupWarning[] = []
+  const { data: regions } = await query.graph({
+    entity: "region",
+    fields: ["id", "name", "currency_code", "countries.iso_2", "payment_providers.id"],
+    filters: {},
   })
+  const offering = regions.filter((r: any) => (r.payment_providers ?? []).some((p: any) => p?.id === provider.providerId))
+  if (!offering.length) {
+    warnings.push({
+      code: "no_region",
+      message: `Способ оплаты ${provider.providerId} не подключён ни к одному региону: покупатели его не увидят / ${provider.providerId} is not enabled in any region: buyers cannot choose it`,
+    })
+  }
+  const countries = [...new Set(offering.flatMap((r: any) => (r.countries ?? []).map((c: any) => c?.iso_2)).filter(Boolean))] as string[]
+  const { data: taxRegions } = countries.length
+    ? await query.graph({ entity: "tax_region", fields: ["country_code", "tax_rates.rate"], filters: { country_code: countries } })
+    : { data: [] }
+  const taxed = new Set(taxRegions.filter((t: any) => (t.tax_rates ?? []).length > 0).map((t: any) => t.country_code))
+  for (const r of offering) {
+    const currency = String(r.currency_code ?? "").toUpperCase()
+    if (!(SUPPORTED_CURRENCIES as readonly string[]).includes(currency)) {
+      warnings.push({
+        code: "unsupported_currency",
+        message: `Регион «${r.name}» в валюте ${currency}: Инвойсбокс её не принимает (допустимы ${SUPPORTED_CURRENCIES.join(", ")}) / Region "${r.name}" uses ${currency}, which Invoicebox does not take (supported: ${SUPPORTED_CURRENCIES.join(", ")})`,
+      })
+    }
+    const untaxed = (r.countries ?? []).map((c: any) => c?.iso_2).filter((c: string) => c && !taxed.has(c))
+    if (untaxed.length) {
+      warnings.push({
+        code: "no_tax_rates",
+        message: `Для стран ${untaxed.join(", ")} региона «${r.name}» нет налоговых ставок: каждая позиция счёта уйдёт «без НДС» (${provider.options.untaxedVatCode}) / Countries ${untaxed.join(", ")} of region "${r.name}" have no tax rates: every invoice line goes out as ${provider.options.untaxedVatCode}`,
+      })
+    }
+  }
+  const transport = (provider.options as { notificationTransport?: string }).notificationTransport ?? "http"
+  if (!provider.options.notificationUrl && transport === "http") {
+    warnings.push({
+      code: "no_notification_url",
+      message:
+        "Не задан notificationUrl и не включены уведомления по WebSocket: оплаты будут видны только после проверки задания сверки (или по адресу из кабинета Инвойсбокс) / " +
+        "No notificationUrl and no WebSocket transport: payments show only when the reconciliation job checks (or through the URL set in the Invoicebox cabinet)",
+    })
+  }
+  return warnings
 }

@@ -2,7 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import type { ICacheService, Logger } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { isValidInn, type Counterparty } from "../../../../core"
-import { resolveInvoiceboxProvider } from "../../../../lib"
+import { defaultInvoiceboxProvider } from "../../../../lib"
 
 /** What the storefront gets: enough to fill the payer form, nothing Invoicebox-internal. */
 export interface CounterpartyAnswer {
@@ -133,7 +133,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
   if (!lookup) {
     let found: Counterparty | null
     try {
-      found = await resolveInvoiceboxProvider(req.scope).client.findCounterparty(inn)
+      found = await defaultInvoiceboxProvider(req.scope, typeof req.query?.provider_id === "string" ? req.query.provider_id : undefined).client.findCounterparty(inn)
     } catch (e) {
       logger.warn(`Invoicebox counterparty look-up for an INN failed: ${(e as Error).message}`)
       res.status(502).json({

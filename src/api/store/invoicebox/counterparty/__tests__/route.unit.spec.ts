@@ -16,10 +16,10 @@ function setup({ ip = "10.0.0.1", findCounterparty = jest.fn(async (inn: string)
     set: jest.fn(async (key: string, value: unknown, ttl?: number) => void store.set(key, { value, ttl })),
     invalidate: jest.fn(async (key: string) => void store.delete(key)),
   }
-  const provider = { client: { findCounterparty }, options: {} }
+  const provider = { client: { findCounterparty }, options: {}, bindProviderId: () => undefined }
   const scope = {
     resolve: (key: string) => {
-      if (key === Modules.PAYMENT) return { __container__: { pp_invoicebox_invoicebox: provider } }
+      if (key === Modules.PAYMENT) return { __container__: { payment_providers: ["pp_system_default", "pp_invoicebox_invoicebox"], pp_invoicebox_invoicebox: provider } }
       if (key === Modules.CACHE) return cache
       if (key === "logger") return { warn: jest.fn(), info: jest.fn(), error: jest.fn() }
       throw new Error(`unknown ${key}`)

@@ -32,9 +32,10 @@ export async function POST(req: AuthenticatedMedusaRequest, res: MedusaResponse)
     return
   }
 
-  const client = resolveInvoiceboxProvider(req.scope).client
   const results: CheckStatusResult[] = []
   for (const session of loaded.sessions) {
+    const provider = resolveInvoiceboxProvider(req.scope, session.providerId)
+    const client = provider.client
     const invoiceId = session.data.invoicebox_order_id
     let invoice
     try {
@@ -59,7 +60,7 @@ export async function POST(req: AuthenticatedMedusaRequest, res: MedusaResponse)
       })
       continue
     }
-    const applied = await applyInvoiceState(req.scope, { invoice, source: "admin", fromApi: true })
+    const applied = await applyInvoiceState(req.scope, { provider, invoice, source: "admin", fromApi: true })
     results.push({
       invoicebox_order_id: invoiceId,
       status: applied.appliedStatus ?? invoice.status,
