@@ -32,6 +32,23 @@ export const invoiceboxOptions = {
   requirePaymentBeforeOrder: process.env.INVOICEBOX_PAY_FIRST === "true",
 }
 
+/**
+ * More Invoicebox shops beside the first (a second legal entity, an l3 shop…), as JSON:
+ * `[{ "id": "ip", "options": { "merchantId": "…", "apiToken": "…", "notificationKey": "…" } }]`.
+ * Each becomes `pp_invoicebox_<id>`; its notifications go to `/hooks/invoicebox/<id>` unless it
+ * says otherwise.
+ */
+function extraInvoiceboxProviders() {
+  const raw = process.env.INVOICEBOX_EXTRA_PROVIDERS
+  if (!raw) return []
+  const list = JSON.parse(raw) as Array<{ id: string; options: Record<string, unknown> }>
+  return list.map(({ id, options }) => ({
+    resolve: "./src/providers/invoicebox",
+    id,
+    options: { notificationUrl: `${backendUrl}/hooks/invoicebox/${id}`, storeName: invoiceboxOptions.storeName, ...options },
+  }))
+}
+
 // Several server / worker instances share state only through Redis: events, workflow executions
 // and scheduled jobs (one run per cycle across instances), locks (the plugin serialises each
 // invoice with the locking module) and the cache. Without REDIS_URL the in-memory defaults stay.
@@ -93,6 +110,7 @@ module.exports = defineConfig({
             id: "invoicebox",
             options: invoiceboxOptions,
           },
+          ...extraInvoiceboxProviders(),
         ],
       },
     },

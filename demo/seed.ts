@@ -35,6 +35,8 @@ export interface SeedResult {
   salesChannelId: string
   publishableKey: string
   shippingOptionId: string
+  /** Another way to ship at the courier's price (switching to it keeps the cart total). */
+  altShippingOptionId: string
   returnShippingOptionId: string
   stockLocationId: string
   taxRegionId: string
@@ -166,6 +168,7 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
   const { data: options } = await query.graph({ entity: "shipping_option", fields: ["id", "name"] })
   let shippingOption = options.find((o: any) => o.name === "Доставка курьером")
   let returnOption = options.find((o: any) => o.name === "Возврат на склад")
+  let altOption = options.find((o: any) => o.name === "Транспортная компания")
   if (!shippingOption) {
     const fulfillmentSet = await fulfillment.createFulfillmentSets({
       name: "Доставка по России",
@@ -195,6 +198,22 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
           ],
         },
         {
+          name: "Транспортная компания",
+          price_type: "flat",
+          provider_id: "manual_manual",
+          service_zone_id: fulfillmentSet.service_zones[0].id,
+          shipping_profile_id: profile.id,
+          type: { label: "ТК", description: "Доставка транспортной компанией до терминала", code: "carrier" },
+          prices: [
+            { currency_code: "rub", amount: opts.shippingPrice ?? 500 },
+            { region_id: region.id, amount: opts.shippingPrice ?? 500 },
+          ],
+          rules: [
+            { attribute: "enabled_in_store", value: "true", operator: "eq" },
+            { attribute: "is_return", value: "false", operator: "eq" },
+          ],
+        },
+        {
           name: "Возврат на склад",
           price_type: "flat",
           provider_id: "manual_manual",
@@ -213,7 +232,8 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
       ],
     })
     shippingOption = result[0]
-    returnOption = result[1]
+    altOption = result[1]
+    returnOption = result[2]
   }
 
   // Products
@@ -282,6 +302,8 @@ export async function seedB2BStore(container: MedusaContainer, opts: SeedOptions
     salesChannelId: salesChannel.id,
     publishableKey: key.token,
     shippingOptionId: shippingOption.id,
+    // A demo database seeded by 0.1 has no second option; the courier stands in.
+    altShippingOptionId: (altOption ?? shippingOption).id,
     returnShippingOptionId: returnOption.id,
     stockLocationId: location.id,
     taxRegionId: taxRegion.id,

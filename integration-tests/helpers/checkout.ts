@@ -53,8 +53,8 @@ export class StoreClient {
     return data.cart
   }
 
-  async addShipping(cartId: string) {
-    const { data } = await this.api.post(`/store/carts/${cartId}/shipping-methods`, { option_id: this.seed.shippingOptionId }, this.headers)
+  async addShipping(cartId: string, optionId = this.seed.shippingOptionId) {
+    const { data } = await this.api.post(`/store/carts/${cartId}/shipping-methods`, { option_id: optionId }, this.headers)
     return data.cart
   }
 

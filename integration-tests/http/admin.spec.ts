@@ -1,5 +1,5 @@
 import { medusaIntegrationTestRunner } from "@medusajs/test-utils"
-import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { seedB2BStore, type SeedResult } from "../../demo/seed"
 import { adminHeaders, useSandbox } from "../helpers/env"
 import { eventually, StoreClient } from "../helpers/checkout"
@@ -132,6 +132,113 @@ medusaIntegrationTestRunner({
         expect(refunds[0].note).toContain("Invoicebox")
         expect(refunds[0].note).toContain(cabinet.id)
         expect(o.payment_status).toBe("partially_refunded")
+      })
+    })
+
+    describe("bookkeeping nobody can forge or lose", () => {
+      const widget = async (orderId: string) => (await api.get(`/admin/invoicebox/orders/${orderId}?live=false`, admin)).data
+      const forgePaymentData = async (paymentId: string, extra: Record<string, unknown>) => {
+        // What a 0.1 session could carry: the storefront's keys merged into the provider's data.
+        const payments = getContainer().resolve(Modules.PAYMENT)
+        const current = await payments.retrievePayment(paymentId, { select: ["id", "data"] })
+        await payments.updatePayment({ id: paymentId, data: { ...(current.data as object), ...extra } } as any)
+      }
+      const sync = () => syncInvoiceboxRefunds(getContainer(), resolveInvoiceboxProvider(getContainer(), "invoicebox"), { pauseMs: 0 })
+
+      it("a forged pending cabinet refund in the payment data cannot make a refund skip Invoicebox", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        await forgePaymentData(payment.id, {
+          cabinet_refund_pending: { id: "forged", amount_kopecks: Math.round(Number(order.total) * 100), status: "completed" },
+          refunds: [{ id: "forged-refund", merchant_order_id: "", amount_kopecks: 100, status: "completed", source: "cabinet" }],
+        })
+        await refund(payment.id)
+        const refunds = sandboxRefunds(invoiceId)
+        expect(refunds).toHaveLength(1)
+        expect(kop(refunds[0].amount)).toBe(kop(env.sandbox().orders().find((o) => o.id === invoiceId)!.amount))
+        const shown = (await widget(order.id)).invoices[0].refunds
+        expect(shown.map((r: any) => r.id)).toEqual([refunds[0].id])
+      })
+
+      it("two concurrent partial refunds reach Invoicebox and Medusa twice, and the sync books nothing more", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        await Promise.all([refund(payment.id, 100), refund(payment.id, 250)])
+        expect(sandboxRefunds(invoiceId).map((r) => kop(r.amount)).sort((a, b) => a - b)).toEqual([10000, 25000])
+        await sync()
+        const medusa = (await adminOrder(order.id)).payment_collections[0].payments[0].refunds
+        expect(medusa.map((r: any) => Number(r.amount)).sort((a: number, b: number) => a - b)).toEqual([100, 250])
+        expect((await widget(order.id)).invoices[0].refunds).toHaveLength(2)
+      })
+
+      it("a refund whose record is gone from the payment data is not booked again as a cabinet refund", async () => {
+        const { order, payment } = await paidOrder()
+        await refund(payment.id, 300)
+        await forgePaymentData(payment.id, { refunds: [] })
+        await sync()
+        await sync()
+        const medusa = (await adminOrder(order.id)).payment_collections[0].payments[0].refunds
+        expect(medusa).toHaveLength(1)
+      })
+    })
+
+    describe("B2B ships before it is paid", () => {
+      it("a shipment of an unpaid order is registered with Invoicebox when the invoice is paid", async () => {
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 3 }, { handle: "cartridge-85a", quantity: 1 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const invoiceId = (await store.getCart(cart.id)).payment_collection.payment_sessions[0].data.invoicebox_order_id
+        const { order } = await store.complete(cart.id)
+        const items = (await adminOrder(order.id)).items as any[]
+        const { data } = await api.post(
+          `/admin/orders/${order.id}/fulfillments?fields=*fulfillments`,
+          { items: items.map((i) => ({ id: i.id, quantity: i.quantity })), location_id: seed.stockLocationId },
+          admin
+        )
+        const fulfillment = data.order.fulfillments[0]
+        await api.post(`/admin/orders/${order.id}/fulfillments/${fulfillment.id}/shipments`, { items: items.map((i) => ({ id: i.id, quantity: i.quantity })) }, admin)
+        const store_ = getContainer().resolve("invoicebox") as any
+        const waiting = await eventually(async () => {
+          const [row] = await store_.listInvoiceboxShipments({ fulfillment_id: fulfillment.id })
+          return row?.status === "waiting_payment" && row
+        })
+        expect(waiting.order_id).toBe(order.id)
+        expect(env.sandbox().shipments().filter((x) => x.orderId === invoiceId)).toHaveLength(0)
+
+        await env.sandbox().pay(invoiceId)
+        const shipped = await eventually(async () => {
+          const s = env.sandbox().shipments().filter((x) => x.orderId === invoiceId)
+          return s.length === 1 && s
+        })
+        const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+        expect(shipped[0].basketItems.reduce((t: number, l: any) => t + kop(l.totalAmount), 0)).toBe(kop(invoice.amount))
+        const [row] = await store_.listInvoiceboxShipments({ fulfillment_id: fulfillment.id })
+        expect(row.status).toBe("registered")
+        expect(row.invoicebox_shipment_id).toBe(String(shipped[0].id))
+      })
+    })
+
+    describe("a held invoice (funds reserved, not debited)", () => {
+      it("is not captured, and cancelling the order releases the hold in Invoicebox", async () => {
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const invoiceId = (await store.getCart(cart.id)).payment_collection.payment_sessions[0].data.invoicebox_order_id
+        const { order } = await store.complete(cart.id)
+        await env.sandbox().hold(invoiceId)
+        const authorized = await eventually(async () => {
+          const o = await adminOrder(order.id)
+          const p = o.payment_collections[0].payments?.[0]
+          return p && !p.captured_at && p
+        })
+        const err = await api.post(`/admin/payments/${authorized.id}/capture`, {}, admin).catch((e) => e)
+        expect(err.response?.status).toBeGreaterThanOrEqual(400)
+        expect(JSON.stringify(err.response?.data)).toMatch(/hold/)
+        const after = await adminOrder(order.id)
+        expect(after.payment_collections[0].payments[0].captured_at).toBeFalsy()
+        expect(after.payment_status).not.toBe("captured")
+
+        await api.post(`/admin/orders/${order.id}/cancel`, {}, admin)
+        expect(env.sandbox().orders().find((o) => o.id === invoiceId)!.status).toBe("canceled")
+        expect((await adminOrder(order.id)).status).toBe("canceled")
       })
     })
 

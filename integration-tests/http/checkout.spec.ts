@@ -231,6 +231,65 @@ medusaIntegrationTestRunner({
         }
       })
 
+      it("refuses session data that carries provider-owned keys, naming them, and creates no invoice", async () => {
+        await useStore()
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])
+        await store.addShipping(cart.id)
+        const forged = {
+          provider_id: "pp_invoicebox_other",
+          invoicebox_order_id: "00000000-0000-0000-0000-000000000000",
+          merchant_order_id: "payses_forged",
+          invoice_number: "1",
+          payment_url: "https://evil.example/pay",
+          invoice_status: "completed",
+          expires_at: "2099-01-01T00:00:00Z",
+          amount_kopecks: 1,
+          vat_amount_kopecks: 0,
+          currency: "RUB",
+          basket_fingerprint: "forged",
+          paid_at: "2026-01-01T00:00:00Z",
+          refunds: [{ id: "forged-refund", amount_kopecks: 100, status: "completed", source: "cabinet" }],
+          cabinet_refund_pending: { id: "forged", amount_kopecks: 999999, status: "completed" },
+        }
+        const before = env.sandbox().orders().length
+        const err = await store.initiateSession(cart.id, LEGAL_PAYER, forged).catch((e) => e)
+        expect(err.response?.status).toBe(400)
+        for (const key of Object.keys(forged)) expect(err.response.data.message).toContain(key)
+        expect(env.sandbox().orders().length).toBe(before)
+        // The same buyer without the forged keys gets a real invoice.
+        await store.initiateSession(cart.id)
+        const { session, invoice } = await invoiceOf(cart.id)
+        expect(invoice.status).toBe("created")
+        expect(session.data.invoicebox_order_id).toBe(invoice.id)
+        expect(session.data.refunds).toBeNull()
+        expect(session.data.cabinet_refund_pending).toBeNull()
+      })
+
+      it("an invoice kept by Medusa for a cart changed at the same total names what was ordered", async () => {
+        await useStore()
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 2 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const before = await invoiceOf(cart.id)
+        expect(before.invoice.basketItems.map((l: any) => l.name)).toContain("Доставка курьером")
+        await store.addShipping(cart.id, seed.altShippingOptionId)
+        const kept = await invoiceOf(cart.id)
+        // Medusa keeps the session (and so the invoice) because the total did not change.
+        expect(kept.session.id).toBe(before.session.id)
+        expect(Number(kept.cart.total)).toBe(Number(before.cart.total))
+        const { order } = await store.complete(cart.id)
+        expect(order).toBeDefined()
+        const invoice = env.sandbox().orders().find((o: any) => o.id === before.invoice.id) as any
+        const names = invoice.basketItems.map((l: any) => l.name)
+        expect(names).toContain("Транспортная компания")
+        expect(names).not.toContain("Доставка курьером")
+        expectInvoiceMatchesCart(kept.cart, invoice)
+        await env.sandbox().pay(invoice.id)
+        const paid = env.sandbox().orders().find((o: any) => o.id === invoice.id) as any
+        expect(paid.status).toBe("completed")
+        expect(paid.basketItems.map((l: any) => l.name)).toContain("Транспортная компания")
+      })
+
       it("creates exactly one invoice when Invoicebox commits the order and the connection drops", async () => {
         await useStore()
         const cart = await store.createCart([{ handle: "paper-a4", quantity: 2 }])

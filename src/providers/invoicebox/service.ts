@@ -1,4 +1,4 @@
-import { AbstractPaymentProvider, ContainerRegistrationKeys, MedusaError, PaymentActions, PaymentSessionStatus } from "@medusajs/framework/utils"
+import { AbstractPaymentProvider, ContainerRegistrationKeys, MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -22,21 +22,12 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
-import {
-  InvoiceboxBasketError,
-  InvoiceboxClient,
-  buildBasket,
-  mapOrderStatus,
-  rublesToKopecks,
-  toKopecks,
-  verifySignature,
-  type Basket,
-  type InvoiceboxOrder,
-} from "../../core"
+import { InvoiceboxBasketError, InvoiceboxClient, buildBasket, mapOrderStatus, toKopecks, type Basket, type InvoiceboxOrder } from "../../core"
 import { invoiceboxModule } from "../../lib/plugin-module"
 import { loadCartForSession, type LoadedCart } from "./cart-source"
 import { callInvoicebox, toMedusaError } from "./errors"
 import { createInvoice, supportedCurrencyOrThrow, syncInvoiceWithCart } from "./invoice"
+import { assertCapturable, authorization, cancelInvoice, discardInvoice, webhookAction } from "./lifecycle"
 import { userError } from "./messages"
 import { optionProblems, resolveOptions, type InvoiceboxProviderOptions, type ResolvedOptions } from "./options"
 import { refundInvoice } from "./refund"
@@ -163,31 +154,7 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
   async deletePayment(input: DeletePaymentInput): Promise<DeletePaymentOutput> {
     const data = input.data as InvoiceboxPaymentData | undefined
     if (!data?.invoicebox_order_id) return { data: input.data }
-    try {
-      const order = await this.fetchOrder(data)
-      if (order.status === "created" || order.status === "draft") {
-        const canceled = await this.client_.cancelOrder(order.id)
-        this.logger_.info(`Invoicebox: invoice ${order.id} cancelled because its session ${data.session_id} was replaced`)
-        return { data: withData(data, { invoice_status: canceled.status }) }
-      }
-      if (order.status === "completed" || order.status === "hold") {
-        // Money was received for a session Medusa is discarding: it cannot be captured on a
-        // deleted session, so a person has to look (and refund it in Invoicebox if needed).
-        this.logger_.error(
-          `Invoicebox: session ${data.session_id} was deleted but its invoice ${order.id} is already paid (${order.status}); ` +
-            "check the cart and refund the invoice in Invoicebox if no order uses it"
-        )
-      }
-      return { data: withData(data, { invoice_status: order.status }) }
-    } catch (e) {
-      // Medusa deletes sessions while the buyer edits the cart; an Invoicebox outage must not
-      // block that. The reconciliation job cancels invoices whose session is gone.
-      this.logger_.warn(
-        `Invoicebox: invoice ${data.invoicebox_order_id} of deleted session ${data.session_id} could not be cancelled now ` +
-          `(${(e as Error).message}); the reconciliation job will cancel it`
-      )
-      return { data }
-    }
+    return { data: await discardInvoice(this, () => this.fetchOrder(data), data) }
   }
 
   /**
@@ -205,72 +172,21 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       if (synced.updated) order = await this.fetchOrder(synced.data)
       data = synced.data
     }
-    const next = withData(data, { invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null })
-    const status = mapOrderStatus(order.status)
-    switch (status) {
-      case PaymentSessionStatus.CAPTURED:
-      case PaymentSessionStatus.AUTHORIZED:
-        this.assertAmount(order, data)
-        return { status, data: next }
-      case PaymentSessionStatus.PENDING:
-        return {
-          status: this.options_.requirePaymentBeforeOrder ? PaymentSessionStatus.PENDING : PaymentSessionStatus.PENDING_AUTHORIZATION,
-          data: next,
-        }
-      case PaymentSessionStatus.CANCELED:
-        throw userError(
-          "NOT_ALLOWED",
-          `Счёт Инвойсбокс ${order.id} ${order.status === "expired" ? "просрочен" : "отменён"}; выберите способ оплаты заново, чтобы получить новый счёт`,
-          `Invoicebox invoice ${order.id} is ${order.status}; choose the payment method again to get a new invoice`
-        )
-      default:
-        throw userError(
-          "NOT_ALLOWED",
-          `Счёт Инвойсбокс ${order.id} в состоянии «${order.status}», оплата невозможна`,
-          `Invoicebox invoice ${order.id} is in state "${order.status}" and cannot be paid`
-        )
-    }
+    return authorization(this, order, data)
   }
 
-  /**
-   * Books money only once Invoicebox has taken it (`completed`). A `hold` reserves the payer's
-   * funds without debiting them: capturing it would show money the shop has not received.
-   */
+  /** Only money Invoicebox has taken is booked: a hold is not (see lifecycle.ts). */
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {
     const data = this.requireData(input.data)
     const order = await this.fetchOrder(data)
-    if (order.status !== "completed") {
-      const held = order.status === "hold"
-      throw userError(
-        "NOT_ALLOWED",
-        held
-          ? `Счёт Инвойсбокс ${order.id} подтверждён плательщиком, но деньги ещё не списаны (hold); платёж будет зачислен, когда Инвойсбокс их получит`
-          : `Счёт Инвойсбокс ${order.id} ещё не оплачен (${order.status}); платёж будет зачислен после уведомления об оплате`,
-        held
-          ? `Invoicebox invoice ${order.id} is confirmed by the payer but the funds are only held; the payment is captured when Invoicebox receives them`
-          : `Invoicebox invoice ${order.id} is not paid yet (${order.status}); the payment is captured when Invoicebox confirms it`
-      )
-    }
+    assertCapturable(order)
     return { data: withData(data, { invoice_status: order.status, paid_at: order.paidAt ?? data.paid_at ?? null }) }
   }
 
-  /** An unpaid invoice is cancelled; a hold is released (DELETE reverses a guarantee payment). */
   async cancelPayment(input: CancelPaymentInput): Promise<CancelPaymentOutput> {
     const data = input.data as InvoiceboxPaymentData | undefined
     if (!data?.invoicebox_order_id) return { data: input.data }
-    const order = await this.fetchOrder(data)
-    if (order.status === "created" || order.status === "draft" || order.status === "hold") {
-      const canceled = await this.call("cancel the invoice", () => this.client_.cancelOrder(order.id))
-      return { data: withData(data, { invoice_status: canceled.status }) }
-    }
-    if (order.status === "completed") {
-      throw userError(
-        "NOT_ALLOWED",
-        `Счёт Инвойсбокс ${order.id} уже оплачен, отменить его нельзя — оформите возврат`,
-        `Invoicebox invoice ${order.id} has already been paid and cannot be cancelled — refund it instead`
-      )
-    }
-    return { data: withData(data, { invoice_status: order.status }) }
+    return { data: await cancelInvoice(this, await this.fetchOrder(data), data) }
   }
 
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
@@ -289,30 +205,8 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     return { status: mapOrderStatus(order.status), data: withData(data, { invoice_status: order.status }) }
   }
 
-  /**
-   * For Medusa's generic /hooks/payment/<provider> route. The plugin's own /hooks/invoicebox
-   * route is the one to configure in Invoicebox (it answers with the JSON verdict Invoicebox
-   * needs); this keeps the generic route safe if someone points at it.
-   */
-  async getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<WebhookActionResult> {
-    const signature = headerValue(payload.headers, "x-signature")
-    if (!verifySignature(payload.rawData, signature, this.options_.notificationKey, this.options_.signatureAlgorithm)) {
-      return { action: PaymentActions.NOT_SUPPORTED }
-    }
-    const body = payload.data as Partial<InvoiceboxOrder>
-    if (body.merchantId !== this.options_.merchantId || !body.merchantOrderId) return { action: PaymentActions.NOT_SUPPORTED }
-    // Re-read: the notification body is only a hint; the API is the source of truth.
-    const order = body.id ? await this.client_.getOrder(body.id) : null
-    if (!order) return { action: PaymentActions.NOT_SUPPORTED }
-    const action = order.status === "completed" ? PaymentActions.SUCCESSFUL : PaymentActions.NOT_SUPPORTED
-    // Capture the session's own amount: it may carry sub-kopeck decimals the invoice cannot.
-    const { data: sessions } = await this.query().graph({
-      entity: "payment_session",
-      fields: ["id", "amount", "provider_id"],
-      filters: { id: order.merchantOrderId },
-    })
-    if (sessions[0] && sessions[0].provider_id !== this.providerId) return { action: PaymentActions.NOT_SUPPORTED }
-    return { action, data: { session_id: order.merchantOrderId, amount: sessions[0]?.amount ?? order.amount } }
+  getWebhookActionAndData(payload: ProviderWebhookPayload["payload"]): Promise<WebhookActionResult> {
+    return webhookAction(this, payload)
   }
 
   // --- helpers shared with invoice.ts, refund.ts, the routes and the jobs -------------------
@@ -381,25 +275,9 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
     }
     return d
   }
-
-  private assertAmount(order: InvoiceboxOrder, data: InvoiceboxPaymentData) {
-    if (rublesToKopecks(order.amount) !== data.amount_kopecks || order.currencyId?.toUpperCase() !== data.currency) {
-      throw userError(
-        "NOT_ALLOWED",
-        `Сумма счёта ${order.id} в Инвойсбокс (${order.amount} ${order.currencyId}) не совпадает с заказом`,
-        `The amount of Invoicebox invoice ${order.id} (${order.amount} ${order.currencyId}) does not match the order`
-      )
-    }
-  }
 }
 
 export default InvoiceboxProviderService
 
 export { formatAtom } from "./invoice"
-
-export function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  if (!headers) return undefined
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name)
-  const v = key ? headers[key] : undefined
-  return Array.isArray(v) ? String(v[0]) : v === undefined ? undefined : String(v)
-}
+export { headerValue } from "./lifecycle"
