@@ -45,7 +45,7 @@ function extraInvoiceboxProviders() {
   return list.map(({ id, options }) => ({
     resolve: "./src/providers/invoicebox",
     id,
-    options: { notificationUrl: `${backendUrl}/hooks/invoicebox/${id}`, storeName: invoiceboxOptions.storeName, ...options },
+    options: { notificationUrl: `${invoiceboxOptions.notificationUrl}/${id}`, storeName: invoiceboxOptions.storeName, ...options },
   }))
 }
 

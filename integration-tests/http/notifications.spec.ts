@@ -348,6 +348,17 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("a leaked notification key alone", () => {
+      it.each(["canceled", "expired"])("cannot %s an order whose invoice Invoicebox still shows open", async (status) => {
+        const { invoice, orderId, session } = await checkout()
+        expect(await signed(notificationFor(invoice, { status }))).toEqual({ status: "success" })
+        const state = await orderState(orderId!)
+        expect(state.order.status).toBe("pending")
+        expect((await sessionState(session.id)).status).not.toBe("canceled")
+        expect(sandbox().orders().find((o) => o.id === invoice.id)!.status).toBe("created")
+      })
+    })
+
     describe("expired and cancelled invoices", () => {
       it("cancels the awaiting payment and the order, releasing its reservations", async () => {
         const variantId = await stockedVariant()
@@ -373,8 +384,11 @@ medusaIntegrationTestRunner({
 
       it("with cancelOrderOnInvoiceExpiry off keeps the order and cancels only the payment", async () => {
         const { invoice, orderId } = await checkout()
+        sandbox().blockNotifications(true)
+        const canceled = await sandbox().cancel(invoice.id)
+        sandbox().blockNotifications(false)
         await withOptions({ cancelOrderOnInvoiceExpiry: false }, async () => {
-          expect(await signed(notificationFor(invoice, { status: "canceled" }))).toEqual({ status: "success" })
+          expect(await signed(notificationFor(canceled as any))).toEqual({ status: "success" })
         })
         const state = await orderState(orderId!)
         expect(state.order.status).toBe("pending")
@@ -540,6 +554,33 @@ medusaIntegrationTestRunner({
         await expectCapturedOnce(orderId!)
         const again = await reconcileInvoiceboxPayments(container(), { pauseMs: 0 })
         expect(again.changed).toBe(0)
+      })
+
+      it("re-reads every awaiting invoice within ceil(awaiting / maxInvoices) runs, least recently checked first", async () => {
+        const { reconcileInvoiceboxPayments } = await import("../../src/jobs/invoicebox-reconcile")
+        const open: string[] = []
+        for (let i = 0; i < 5; i++) open.push((await checkout()).invoice.id)
+        const client = provider().client
+        const read: string[][] = []
+        const original = client.findOrders.bind(client)
+        const spy = jest.spyOn(client, "findOrders").mockImplementation(async (filter: any, paging: any) => {
+          read.push([...(filter?.id ?? [])])
+          return original(filter, paging)
+        })
+        try {
+          for (let run = 0; run < 3; run++) {
+            read.push([])
+            await reconcileInvoiceboxPayments(container(), { pauseMs: 0, maxInvoices: 2, batchSize: 2, syncRefunds: false, cancelOrphans: false, retryShipments: false })
+          }
+        } finally {
+          spy.mockRestore()
+        }
+        const runs = read.reduce<string[][]>((acc, ids) => (ids.length === 0 ? [...acc, []] : (acc[acc.length - 1].push(...ids), acc)), [])
+        expect(runs.map((r) => r.length)).toEqual([2, 2, 2])
+        expect(new Set([...runs[0], ...runs[1]]).size).toBe(4)
+        expect(new Set(runs.flat())).toEqual(new Set(open))
+        // The third run takes the one never checked, then the least recently checked of the first run.
+        expect(runs[2].filter((id) => runs[0].includes(id))).toHaveLength(1)
       })
 
       it("cancels an order whose invoice expired silently, and never runs twice at once", async () => {

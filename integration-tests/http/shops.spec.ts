@@ -69,7 +69,7 @@ medusaIntegrationTestRunner({
       const other = providerId === IP ? env.sandbox() : second
       expect(other.orders().map((o) => o.id)).not.toContain(invoiceId)
       const delivered = sandboxOf(providerId).deliveries().filter((d) => d.orderId === invoiceId)
-      expect(delivered.some((d) => d.reply?.status === "success")).toBe(true)
+      expect(delivered.some((d) => JSON.parse(d.reply ?? "{}").status === "success")).toBe(true)
 
       await api.post(`/admin/payments/${payment.id}/refund`, { amount: 100 }, admin)
       expect(sandboxOf(providerId).refunds().filter((r) => r.parentId === invoiceId)).toHaveLength(1)

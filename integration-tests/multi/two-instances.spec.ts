@@ -78,7 +78,7 @@ const ledger = (invoiceId: string) =>
 function reconcileRuns(): Array<{ instance: string; at: number; kind: "run" | "skipped"; changed: number; text: string }> {
   return instances.flatMap((i) =>
     i.lines
-      .filter((l: LogLine) => /Invoicebox reconciliation:/.test(l.text))
+      .filter((l: LogLine) => /Invoicebox reconciliation( \([^)]*\))?:/.test(l.text))
       .map((l) => {
         const skipped = /skipped/.test(l.text)
         const changed = Number(/(\d+) changed/.exec(l.text)?.[1] ?? 0)

@@ -263,6 +263,16 @@ async function decide(
   checkProvider(ctx, provider)
 
   const twin = invoice.id !== ctx.session.data.invoicebox_order_id
+  if (twin && isCaptured(ctx.payment)) {
+    // Paid through another invoice (docs merchant/notification/status.md: order_already_paid).
+    if (invoice.status === "completed") {
+      logger.error(`Invoicebox: invoice ${invoice.id} reports a payment for session ${ctx.session.id}, already paid through ${ctx.session.data.invoicebox_order_id}; refund one of them in the Invoicebox cabinet if both were paid`)
+    }
+    throw new Verdict(
+      "order_already_paid",
+      bilingual(`Заказ уже оплачен по другому счёту (${ctx.session.data.invoicebox_order_id})`, `The order has already been paid through another invoice (${ctx.session.data.invoicebox_order_id})`)
+    )
+  }
   if (!input.fromApi && (twin || !TRUSTED_WITHOUT_REREAD.has(invoice.status))) {
     const fresh = await provider.client.getOrder(invoice.id)
     if (!fresh) {
@@ -342,15 +352,6 @@ async function adoptTwinInvoice(
     safeKopecks(invoice.amount) === data.amount_kopecks
   const paid = invoice.status === "completed" || invoice.status === "hold"
   if (!ours || !paid) return ctx // checkIdentity explains the mismatch
-  if (isCaptured(ctx.payment)) {
-    logger.error(
-      `Invoicebox: invoice ${invoice.id} was paid too, but session ${ctx.session.id} is already captured through ${data.invoicebox_order_id}; refund one of them in the Invoicebox cabinet`
-    )
-    throw new Verdict(
-      "order_already_paid",
-      bilingual(`Заказ уже оплачен по другому счёту (${data.invoicebox_order_id})`, `The order has already been paid through another invoice (${data.invoicebox_order_id})`)
-    )
-  }
   const previous = data.invoicebox_order_id
   const adopted = withData(data, { invoicebox_order_id: invoice.id, invoice_status: invoice.status, payment_url: invoice.paymentUrl ?? data.payment_url })
   await updatePaymentSessionRow(container, { id: ctx.session.id, data: adopted })

@@ -19,6 +19,9 @@ export function documentNumberFor(fulfillmentId: string): string {
 
 const isShippingSku = (sku: string) => sku.startsWith("shipping_")
 
+/** How long a registration may be under way before the job takes it as crashed. */
+const STALE_REGISTRATION_MS = 10 * 60_000
+
 /** The invoice that pays the order: the captured one, else the one still awaiting money. */
 function payingInvoice(invoices: OrderInvoice[]): OrderInvoice | undefined {
   return (
@@ -56,7 +59,8 @@ export async function recordShipment(container: MedusaContainer, fulfillmentId: 
     order_id: fulfillment.order.id,
     fulfillment_id: fulfillment.id,
     document_number: documentNumberFor(fulfillment.id),
-    status: "waiting_payment",
+    // `registering` while the call below is under way; a crash leaves it for the job.
+    status: invoice.capturedAt ? "registering" : "waiting_payment",
     shipped_at: new Date(fulfillment.shipped_at),
   })
   if (row.status === "registered") return { status: "already_registered", shipment: { id: row.invoicebox_shipment_id } as InvoiceboxShipment }
@@ -151,9 +155,14 @@ async function createShipment(
  * are registered now, in the settlement. A failure here never undoes the capture: the row stays
  * `failed` and the reconciliation job retries it.
  */
-export async function registerWaitingShipments(container: MedusaContainer, provider: InvoiceboxProviderService, orderId: string): Promise<number> {
+export async function registerWaitingShipments(
+  container: MedusaContainer,
+  provider: InvoiceboxProviderService,
+  orderId: string,
+  statuses: string[] = ["waiting_payment", "failed"]
+): Promise<number> {
   const store = invoiceboxModule(container)
-  const rows = await store.listInvoiceboxShipments({ order_id: orderId, status: ["waiting_payment", "failed"] })
+  const rows = await store.listInvoiceboxShipments({ order_id: orderId, status: statuses })
   if (!rows.length || !provider.options.registerShipments) return 0
   const invoice = payingInvoice((await loadOrderInvoices(container, orderId))?.invoices ?? [])
   if (!invoice?.capturedAt) return 0
@@ -180,11 +189,14 @@ export async function retryFailedShipments(
 ): Promise<{ retried: number; registered: number }> {
   const store = invoiceboxModule(container)
   const rows = await store.listInvoiceboxShipments(
-    { provider_id: provider.providerId, status: ["failed", "waiting_payment"] },
-    { order: { updated_at: "ASC" }, take: max, select: ["order_id"] }
+    { provider_id: provider.providerId, status: ["failed", "waiting_payment", "registering"] },
+    { order: { updated_at: "ASC" }, take: max, select: ["order_id", "status", "updated_at"] }
   )
-  const orders = [...new Set(rows.map((r) => r.order_id))]
+  // A `registering` row is in someone's hands unless it is old: then its registration crashed.
+  const stale = Date.now() - STALE_REGISTRATION_MS
+  const due = rows.filter((r) => r.status !== "registering" || new Date(r.updated_at as unknown as string).getTime() < stale)
+  const orders = [...new Set(due.map((r) => r.order_id))]
   let registered = 0
-  for (const orderId of orders) registered += await registerWaitingShipments(container, provider, orderId)
+  for (const orderId of orders) registered += await registerWaitingShipments(container, provider, orderId, ["waiting_payment", "failed", "registering"])
   return { retried: orders.length, registered }
 }

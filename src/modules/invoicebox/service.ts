@@ -35,9 +35,19 @@ const raw = (n: number) => JSON.stringify({ value: String(n), precision: 20 })
  * read), which the generated CRUD cannot express.
  */
 class InvoiceboxModuleService extends MedusaService({ InvoiceboxNotification, InvoiceboxInvoice, InvoiceboxRefund, InvoiceboxShipment }) {
-  /** Medusa calls these once every module is loaded: the place to prove the plugin's assumptions at boot. */
+  /**
+   * Medusa calls these once every module is loaded: the place to prove the plugin's assumptions
+   * at boot. Medusa swallows a hook's error ("the module should handle this and log it"), so a
+   * broken assumption is logged and stops the process here, at start, not later in a payment.
+   */
   __hooks = {
-    onApplicationStart: async () => checkInvoiceboxSetup(),
+    onApplicationStart: async () => {
+      try {
+        await checkInvoiceboxSetup()
+      } catch (e) {
+        stopAtBoot(e)
+      }
+    },
   }
 
   /**
@@ -175,6 +185,14 @@ class InvoiceboxModuleService extends MedusaService({ InvoiceboxNotification, In
       .update({ medusa_refund_id: medusaRefundId, updated_at: new Date() })
     return updated === 1
   }
+}
+
+function stopAtBoot(e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e)
+  console.error(`\n${message}\n`)
+  process.exitCode = 1
+  // Let the line reach the terminal (and the log collector) before the process goes.
+  setImmediate(() => process.exit(1))
 }
 
 export default InvoiceboxModuleService
