@@ -3,6 +3,7 @@ import type { Context } from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { InvoiceboxInvoice, InvoiceboxNotification, InvoiceboxRefund, InvoiceboxShipment } from "./models"
 import { checkInvoiceboxSetup } from "../../lib/boot-check"
+import { invoiceboxGateHooks } from "./gate-hooks"
 
 /** The columns applyInvoiceState reads when it decides whether a delivery is a repeat. */
 const DEDUPE_COLUMNS = ["id", "verdict", "payment_session_id", "order_id"] as const
@@ -35,9 +36,27 @@ const raw = (n: number) => JSON.stringify({ value: String(n), precision: 20 })
  * read), which the generated CRUD cannot express.
  */
 class InvoiceboxModuleService extends MedusaService({ InvoiceboxNotification, InvoiceboxInvoice, InvoiceboxRefund, InvoiceboxShipment }) {
-  /** Medusa calls these once every module is loaded: the place to prove the plugin's assumptions at boot. */
-  __hooks = {
-    onApplicationStart: async () => checkInvoiceboxSetup(),
+  /**
+   * Medusa calls these once every module is loaded: the place to prove the plugin's assumptions
+   * at boot, then to start the WebSocket gate (see gate-hooks.ts), and to stop it at shutdown.
+   */
+  readonly __hooks: ReturnType<typeof invoiceboxGateHooks>
+
+  constructor(cradle: Record<string, unknown>, options?: unknown, moduleDeclaration?: { worker_mode?: string }) {
+    super(cradle, options, moduleDeclaration)
+    const gate = invoiceboxGateHooks(cradle, moduleDeclaration?.worker_mode)
+    this.__hooks = {
+      ...gate,
+      onApplicationStart: async () => {
+        await checkInvoiceboxSetup()
+        await gate.onApplicationStart()
+      },
+    }
+  }
+
+  /** This process's gate connections (empty unless a provider uses the WebSocket transport). */
+  gateStatus() {
+    return this.__hooks.status()
   }
 
   /**
