@@ -80,6 +80,8 @@ export interface Sandbox {
   refuseGateConnections(refusal: { ms?: number; count?: number }): void
   /** Cuts every gate connection now; returns how many were open. */
   disconnectGate(): number
+  /** Calls a method on the shop's connection as Invoicebox does for diagnostics (`getStatus`). */
+  callShop(method: string, params?: unknown): Promise<{ reply: unknown; error: string | null }>
   reset(): void
 }
 
@@ -307,6 +309,16 @@ export class InvoiceboxSandbox implements Sandbox {
   }
   disconnectGate(): number {
     return this.gate.disconnectAll()
+  }
+  async callShop(method: string, params: unknown = {}): Promise<{ reply: unknown; error: string | null }> {
+    const result = await this.gate.call(method, JSON.stringify(params), { verdict: false })
+    let reply: unknown = null
+    try {
+      reply = result.reply === null ? null : JSON.parse(result.reply)
+    } catch {
+      reply = result.reply
+    }
+    return { reply, error: result.error }
   }
   /** Back to the state right after start: no data, no faults, initial rate limit, notifications on. */
   reset(): void {
@@ -589,6 +601,14 @@ export class InvoiceboxSandbox implements Sandbox {
       return ok(this.gate.state())
     }
     if (path === "/disconnect" && method === "POST") return ok({ disconnected: this.gate.disconnectAll() })
+    if (path === "/call" && method === "POST") {
+      const { method: rpcMethod, params } = await body()
+      if (typeof rpcMethod !== "string" || rpcMethod === "") {
+        throw new ApiError(422, "validation_error", "Validation Error", [{ name: "method", code: "required", message: "method is required" }])
+      }
+      // docs api/websockets.md: getStatus takes { "logQuantity": 40 }.
+      return ok(await this.callShop(rpcMethod, params ?? {}))
+    }
     throw new ApiError(404, "not_found", "Not Found")
   }
 

@@ -20,7 +20,8 @@ export function reconnectDelay(failures: number, policy: BackoffPolicy = DEFAULT
   const factor = policy.factor ?? 2
   const exponent = Math.max(0, Math.floor(failures))
   const ceiling = Math.min(policy.maxMs, policy.baseMs * Math.pow(factor, Math.min(exponent, 32)))
-  const r = Math.min(1, Math.max(0, random()))
+  const drawn = random()
+  const r = Number.isFinite(drawn) ? Math.min(1, Math.max(0, drawn)) : 1
   return Math.round(ceiling / 2 + (ceiling / 2) * r)
 }
 

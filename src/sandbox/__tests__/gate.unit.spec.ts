@@ -209,6 +209,17 @@ describe("sandbox WebSocket gate (docs api/websockets.md)", () => {
     expect(sandbox.gateState()).toMatchObject({ connected: 2, maxConcurrent: 2 })
   })
 
+  it("calls getStatus with { logQuantity } for diagnostics and returns the shop's answer as is", async () => {
+    const connected = await shop((message) => (message.method === "getStatus" ? { version: "2.1", type: "device", settings: {}, log: ["Line 1"] } : undefined))
+    const reply = await call(base, "POST", "/__sandbox/gate/call", { method: "getStatus", params: { logQuantity: 40 } })
+    expect(connected.calls[0]).toMatchObject({ jsonrpc: "2.0", method: "getStatus", params: { logQuantity: 40 } })
+    expect(reply.body.data).toEqual({
+      reply: { jsonrpc: "2.0", id: connected.calls[0].id, result: { version: "2.1", type: "device", settings: {}, log: ["Line 1"] } },
+      error: null,
+    })
+    expect(sandbox.deliveries()).toEqual([])
+  })
+
   it("is controlled over HTTP: state, faults, disconnect", async () => {
     await shop()
     let reply = await call(base, "POST", "/__sandbox/gate/faults", { mode: "lose-reply", count: 2 })
