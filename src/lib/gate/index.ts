@@ -84,6 +84,12 @@ export function startInvoiceboxGates(container: MedusaContainer): InvoiceboxGate
       continue
     }
     const log = new TransportLog(logger, `Invoicebox gate (${providerId})`, [apiToken, notificationKey])
+    if (provider.options.notificationTransport === "websocket" && provider.options.notificationUrl) {
+      log.warn(
+        `notificationUrl is set although notificationTransport is "websocket": invoices carry it and Invoicebox POSTs there too; ` +
+          `use "both" if the URL is reachable, or leave it unset`
+      )
+    }
     const gate = { providerId, provider, log } as ShopGate
     gate.client = new GateClient({
       url: webSocketUrlFor(provider.options),
@@ -101,6 +107,21 @@ export function startInvoiceboxGates(container: MedusaContainer): InvoiceboxGate
   return new InvoiceboxGates(gates)
 }
 
+/**
+ * A gate call carries no X-Signature, and needs none to be safe:
+ * - Authenticity comes from the connection. The store dialled the gate itself, over TLS with
+ *   Node's certificate check (never turned off; plain ws only to loopback, i.e. the sandbox), and
+ *   proved itself with the API token. A call on that connection is as trustworthy as an API
+ *   answer; over HTTP the notification key alone vouches for a body.
+ * - No call's word moves money. A non-final status (hold, processing, success) is re-read from
+ *   the API by applyInvoiceState. `completed` is captured only through the provider's
+ *   authorizePayment (captureOrderInvoiceWorkflow → authorizePaymentSessionStep, or
+ *   processPaymentWorkflow for pay-first carts and hold), which reads the invoice from the API and
+ *   checks its amount before the payment module books anything. So that re-read suffices: a
+ *   forged `completed` would cost one API request and capture nothing Invoicebox does not confirm.
+ * - `canceled` / `expired` are acted on as delivered, exactly as over HTTP; forging one over the
+ *   gate would take the gate's TLS identity, a stronger bar than the notification key.
+ */
 function handlersFor(container: MedusaContainer, gate: ShopGate): Record<string, RpcHandler> {
   return {
     // docs api/websockets.md: "params": [ OrderNotification ]; an object in place of the array is

@@ -24,7 +24,7 @@ export function invoiceboxGateHooks(cradle: Record<string, unknown>, workerMode:
   }
   return {
     onApplicationStart: async (): Promise<void> => {
-      if (workerMode === "server") return
+      if (workerMode === "server" || gates) return
       try {
         // Loaded here, not at the top: the settlement code imports this module.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
