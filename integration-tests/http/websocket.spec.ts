@@ -51,7 +51,7 @@ medusaIntegrationTestRunner({
     })
 
     async function withOptions<T>(patch: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
-      const options = resolveInvoiceboxProvider(container()).options as unknown as Record<string, unknown>
+      const options = resolveInvoiceboxProvider(container(), PROVIDER).options as unknown as Record<string, unknown>
       const saved = Object.fromEntries(Object.keys(patch).map((k) => [k, options[k]]))
       Object.assign(options, patch)
       try {

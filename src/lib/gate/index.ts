@@ -113,14 +113,13 @@ export function startInvoiceboxGates(container: MedusaContainer): InvoiceboxGate
  *   Node's certificate check (never turned off; plain ws only to loopback, i.e. the sandbox), and
  *   proved itself with the API token. A call on that connection is as trustworthy as an API
  *   answer; over HTTP the notification key alone vouches for a body.
- * - No call's word moves money. A non-final status (hold, processing, success) is re-read from
- *   the API by applyInvoiceState. `completed` is captured only through the provider's
- *   authorizePayment (captureOrderInvoiceWorkflow → authorizePaymentSessionStep, or
- *   processPaymentWorkflow for pay-first carts and hold), which reads the invoice from the API and
- *   checks its amount before the payment module books anything. So that re-read suffices: a
- *   forged `completed` would cost one API request and capture nothing Invoicebox does not confirm.
- * - `canceled` / `expired` are acted on as delivered, exactly as over HTTP; forging one over the
- *   gate would take the gate's TLS identity, a stronger bar than the notification key.
+ * - No call's word moves money. Every status but `completed` (hold, a cancellation, an expiry…)
+ *   is re-read from the API by applyInvoiceState before it changes Medusa. `completed` is
+ *   captured only through the provider's authorizePayment (captureOrderInvoiceWorkflow →
+ *   authorizePaymentSessionStep, or processPaymentWorkflow for pay-first carts), which reads the
+ *   invoice from the API and checks its amount before the payment module books anything. So that
+ *   re-read suffices: a forged `completed` would cost one API request and capture nothing
+ *   Invoicebox does not confirm.
  */
 function handlersFor(container: MedusaContainer, gate: ShopGate): Record<string, RpcHandler> {
   return {

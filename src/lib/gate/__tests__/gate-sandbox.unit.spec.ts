@@ -4,6 +4,11 @@
  */
 import { Sandbox, startSandbox } from "../../../sandbox"
 import { call, documentedOrder, waitFor } from "../../../sandbox/__tests__/helpers"
+import { asValue } from "@medusajs/framework/awilix"
+import { ContainerRegistrationKeys, Modules, createMedusaContainer } from "@medusajs/framework/utils"
+import { InMemoryLockingProvider } from "@medusajs/locking/dist/providers/in-memory"
+import { resolveOptions } from "../../../providers/invoicebox/options"
+import { startInvoiceboxGates } from ".."
 import { GateClient } from "../gate-client"
 import { TransportLog } from "../transport-log"
 
@@ -80,5 +85,60 @@ describe("GateClient against the sandbox gate", () => {
     await waitFor(() => lines.some((l) => /refused the token/.test(l)), 10_000)
     expect(gate.connected).toBe(false)
     expect(lines.join("\n")).not.toContain(wrong)
+  })
+})
+
+describe("startInvoiceboxGates: one connection per Invoicebox shop, whatever the provider ids", () => {
+  const SHOP_B = { merchantId: "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", apiToken: "gate-shop-b-token-8a7b6c5d4e3f2a1b" }
+  let a: Sandbox
+  let b: Sandbox
+
+  beforeAll(async () => {
+    a = await startSandbox({ port: 0, apiToken: TOKEN })
+    b = await startSandbox({ port: 0, ...SHOP_B })
+  })
+  afterAll(async () => {
+    await a.close()
+    await b.close()
+  })
+
+  /** A container shaped like Medusa's for what the gate reads: providers, locking, logger. */
+  function containerWith(providers: Record<string, Record<string, unknown>>) {
+    const cradle: Record<string, unknown> = { payment_providers: Object.keys(providers) }
+    for (const [id, options] of Object.entries(providers)) {
+      cradle[id] = { client: {}, options: resolveOptions(options as never), providerId: id, bindProviderId: () => undefined }
+    }
+    const container = createMedusaContainer()
+    container.register(Modules.PAYMENT, asValue({ __container__: cradle }))
+    container.register(Modules.LOCKING, asValue(new InMemoryLockingProvider()))
+    container.register(ContainerRegistrationKeys.LOGGER, asValue({ info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }))
+    return container
+  }
+
+  it("connects each shop to its own gate once, shares a shop between its providers, and skips http-only providers", async () => {
+    const shopA = { merchantId: "ffffffff-ffff-ffff-ffff-ffffffffffff", apiToken: TOKEN, notificationKey: "k", apiUrl: a.url }
+    const gates = startInvoiceboxGates(
+      containerWith({
+        pp_invoicebox_ooo: { ...shopA, notificationTransport: "websocket" },
+        pp_invoicebox_ooo_wholesale: { ...shopA, notificationTransport: "both", storeName: "Опт" },
+        pp_invoicebox_ip: { ...SHOP_B, notificationKey: "k2", apiUrl: b.url, notificationTransport: "websocket" },
+        pp_invoicebox_http_only: { ...SHOP_B, notificationKey: "k2", apiUrl: b.url, notificationTransport: "http" },
+      }) as never
+    )
+    try {
+      // The gate counts a connection before the client has seen its handshake end: wait for both.
+      await waitFor(() => a.gateState().connected === 1 && b.gateState().connected === 1 && gates.status().every((g) => g.connected), 15_000)
+      expect(gates.status().map((g) => [g.providerId, g.role, g.connected])).toEqual([
+        ["pp_invoicebox_ooo", "leader", true],
+        ["pp_invoicebox_ip", "leader", true],
+      ])
+      const { reply } = await b.callShop("getStatus", { logQuantity: 1 })
+      expect((reply as any).result.settings).toMatchObject({ providerId: "pp_invoicebox_ip", merchantId: SHOP_B.merchantId })
+      expect(JSON.stringify(reply)).not.toContain(SHOP_B.apiToken)
+      expect([a.gateState().maxConcurrent, b.gateState().maxConcurrent]).toEqual([1, 1])
+    } finally {
+      await gates.stop()
+    }
+    await waitFor(() => a.gateState().connected === 0 && b.gateState().connected === 0)
   })
 })
