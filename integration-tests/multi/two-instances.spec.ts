@@ -79,7 +79,8 @@ const ledger = (invoiceId: string) =>
 function reconcileRuns(): Array<{ instance: string; at: number; kind: "run" | "skipped"; changed: number; text: string }> {
   return instances.flatMap((i) =>
     i.lines
-      .filter((l: LogLine) => /Invoicebox reconciliation:/.test(l.text))
+      // The summary of a run (one per provider since the job serves every shop) or its skip notice.
+      .filter((l: LogLine) => /Invoicebox reconciliation(?: \([^)]+\))?: (?:\d+ awaiting|another run holds the lock)/.test(l.text))
       .map((l) => {
         const skipped = /skipped/.test(l.text)
         const changed = Number(/(\d+) changed/.exec(l.text)?.[1] ?? 0)
@@ -194,7 +195,7 @@ it("the reconciliation job runs once per cycle across both instances and settles
   const rows = await ledger(lost.invoiceId)
   expect(rows).toEqual([expect.objectContaining({ dedupe_key: `${lost.invoiceId}:completed`, verdict: "success", source: "reconciliation" })])
   // eslint-disable-next-line no-console
-  console.log(`reconciliation cycles: ${[...cycles.values()].map((c) => `${c[0].instance}: ${c[0].text.replace(/^.*reconciliation: /, "")}`).join(" | ")}`)
+  console.log(`reconciliation cycles: ${[...cycles.values()].map((c) => `${c[0].instance}: ${c[0].text.replace(/^.*reconciliation[^:]*: /, "")}`).join(" | ")}`)
 })
 
 /** Which instances logged that they hold the gate lock, and which that they stand by. */
