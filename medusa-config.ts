@@ -14,13 +14,20 @@ const databaseUrl =
       }:${process.env.DB_PORT || 5432}/${process.env.DB_NAME || "medusa_invoicebox"}`
     : undefined)
 
+const notificationTransport = (process.env.INVOICEBOX_NOTIFICATION_TRANSPORT || "http") as "http" | "websocket" | "both"
+
 export const invoiceboxOptions = {
   merchantId: process.env.INVOICEBOX_MERCHANT_ID || "ffffffff-ffff-ffff-ffff-ffffffffffff",
   apiToken: process.env.INVOICEBOX_API_TOKEN || "b37c4c689295904ed21eee5d9a48d42e",
   notificationKey: process.env.INVOICEBOX_NOTIFICATION_KEY || "test",
   apiUrl: process.env.INVOICEBOX_API_URL || "https://api.invoicebox.ru",
   apiPrefix: (process.env.INVOICEBOX_API_PREFIX as "v3" | "l3") || "v3",
-  notificationUrl: process.env.INVOICEBOX_NOTIFICATION_URL || `${backendUrl}/hooks/invoicebox`,
+  // With the gate alone the store is assumed unreachable: no URL unless one is given.
+  notificationUrl:
+    process.env.INVOICEBOX_NOTIFICATION_URL || (notificationTransport === "websocket" ? undefined : `${backendUrl}/hooks/invoicebox`),
+  notificationTransport,
+  // Unset: the public gate, or the sandbox's own gate when INVOICEBOX_API_URL is a loopback sandbox.
+  webSocketUrl: process.env.INVOICEBOX_WS_URL || undefined,
   storeName: process.env.INVOICEBOX_STORE_NAME || "Medusa Store",
   successUrl: process.env.INVOICEBOX_SUCCESS_URL,
   failUrl: process.env.INVOICEBOX_FAIL_URL,

@@ -258,6 +258,8 @@ export async function startDemo(opts = {}) {
     else if (!process.env.DATABASE_URL) await createExternalDatabase(dbName, log)
 
     const backendUrl = `http://localhost:${medusaPort}`
+    const transport = process.env.INVOICEBOX_NOTIFICATION_TRANSPORT || "http"
+    const webSocketOnly = transport === "websocket"
     const storefrontUrl = `http://localhost:${storefrontPort}`
 
     let sandboxUrl = null
@@ -289,7 +291,11 @@ export async function startDemo(opts = {}) {
       STORE_CORS: process.env.STORE_CORS || `${storefrontUrl},${backendUrl}`,
       ADMIN_CORS: process.env.ADMIN_CORS || backendUrl,
       AUTH_CORS: process.env.AUTH_CORS || `${storefrontUrl},${backendUrl}`,
-      INVOICEBOX_NOTIFICATION_URL: process.env.INVOICEBOX_NOTIFICATION_URL || `${backendUrl}/hooks/invoicebox`,
+      // With the WebSocket gate alone the demo plays a store Invoicebox cannot reach: no URL on
+      // the invoices unless one is given (medusa-config then sends none).
+      ...(webSocketOnly && !process.env.INVOICEBOX_NOTIFICATION_URL
+        ? {}
+        : { INVOICEBOX_NOTIFICATION_URL: process.env.INVOICEBOX_NOTIFICATION_URL || `${backendUrl}/hooks/invoicebox` }),
       INVOICEBOX_SUCCESS_URL: process.env.INVOICEBOX_SUCCESS_URL || `${storefrontUrl}/#/orders`,
       INVOICEBOX_FAIL_URL: process.env.INVOICEBOX_FAIL_URL || `${storefrontUrl}/#/orders`,
       INVOICEBOX_RETURN_URL: process.env.INVOICEBOX_RETURN_URL || `${storefrontUrl}/#/orders`,
@@ -344,7 +350,12 @@ export async function startDemo(opts = {}) {
       storefront: `${storefrontUrl}/`,
       admin: `${backendUrl}/app`,
       backend: backendUrl,
-      notifications: env.INVOICEBOX_NOTIFICATION_URL,
+      notifications: env.INVOICEBOX_NOTIFICATION_URL ?? null,
+      // The gate the store dials (medusa-config: INVOICEBOX_WS_URL, else the sandbox's own gate).
+      gate:
+        transport === "http"
+          ? null
+          : process.env.INVOICEBOX_WS_URL || (sandboxUrl ? `${sandboxUrl.replace(/^http/, "ws")}/v3/gate/rpc` : "wss://ws-gate.invoicebox.ru/v3/gate/rpc"),
       sandbox: sandboxUrl,
     }
     return { urls, seed, admin: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, logFile, env, stop }
@@ -394,7 +405,7 @@ ${line}
       логин / login:           ${admin.email}
       пароль / password:       ${admin.password}
   Medusa API:                  ${urls.backend}
-  Уведомления / Notifications: ${urls.notifications}
+  Уведомления / Notifications: ${[urls.notifications, urls.gate && `WebSocket ${urls.gate}`].filter(Boolean).join(" + ")}
   ${urls.sandbox ? `Песочница Инвойсбокс / Invoicebox sandbox: ${urls.sandbox}` : "Invoicebox: real API (no sandbox)"}
 
   Пример ИНН для поиска / Sample INN to look up: 7707083893, 7736207543

@@ -1,7 +1,7 @@
 import net from "node:net"
 import { generateJwtToken, Modules } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { startSandbox, type Sandbox } from "../../src/sandbox"
+import { startSandbox, type Sandbox, type SandboxOptions } from "../../src/sandbox"
 
 export const NOTIFICATION_KEY = "test-notification-key"
 // Not the public demo token: the log-secrets check greps the suites' logs for it.
@@ -24,7 +24,10 @@ export function freePort(): Promise<number> {
  * spec file, before medusaIntegrationTestRunner: jest runs this beforeAll first, so the
  * environment is in place when the runner loads medusa-config.ts.
  */
-export function useSandbox(extraEnv: Record<string, string> = {}): { sandbox: () => Sandbox; storePort: () => number } {
+export function useSandbox(
+  extraEnv: Record<string, string> = {},
+  sandboxOptions: Partial<SandboxOptions> = {}
+): { sandbox: () => Sandbox; storePort: () => number } {
   let sandbox: Sandbox
   let port: number
   const saved: Record<string, string | undefined> = {}
@@ -34,6 +37,7 @@ export function useSandbox(extraEnv: Record<string, string> = {}): { sandbox: ()
       notificationKey: NOTIFICATION_KEY,
       apiToken: API_TOKEN,
       notificationRetry: { attempts: 3, delaysMs: [200, 400, 800] },
+      ...sandboxOptions,
     })
     port = await freePort()
     const env: Record<string, string> = {

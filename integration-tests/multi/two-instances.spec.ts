@@ -2,7 +2,8 @@
  * Two store processes over one PostgreSQL and one Redis, configured as in the README's
  * "Production" section (Redis event bus, workflow engine, locking and cache; WORKER_MODE=shared):
  * the plugin must stay exactly-once when Invoicebox's deliveries land on different instances, and
- * the reconciliation job must run once per cycle, not once per instance.
+ * the reconciliation job must run once per cycle, not once per instance; and the WebSocket gate
+ * is held by one instance at a time, taken over by the other when its holder dies.
  *
  * Run: npm run test:multi (or DB_HOST=localhost … npx jest --testMatch '**\/integration-tests/multi/*.spec.ts').
  */
@@ -78,7 +79,8 @@ const ledger = (invoiceId: string) =>
 function reconcileRuns(): Array<{ instance: string; at: number; kind: "run" | "skipped"; changed: number; text: string }> {
   return instances.flatMap((i) =>
     i.lines
-      .filter((l: LogLine) => /Invoicebox reconciliation( \([^)]*\))?:/.test(l.text))
+      // The summary of a run (one per provider since the job serves every shop) or its skip notice.
+      .filter((l: LogLine) => /Invoicebox reconciliation(?: \([^)]+\))?: (?:\d+ awaiting|another run holds the lock)/.test(l.text))
       .map((l) => {
         const skipped = /skipped/.test(l.text)
         const changed = Number(/(\d+) changed/.exec(l.text)?.[1] ?? 0)
@@ -113,6 +115,8 @@ beforeAll(async () => {
       INVOICEBOX_MERCHANT_ID: MERCHANT_ID,
       INVOICEBOX_NOTIFICATION_KEY: NOTIFICATION_KEY,
       INVOICEBOX_NOTIFICATION_URL: `http://localhost:${ports[0]}/hooks/invoicebox`,
+      // Both transports: the HTTP tests below are unchanged, and the gate must be held once.
+      INVOICEBOX_NOTIFICATION_TRANSPORT: "both",
       MEDUSA_BACKEND_URL: `http://localhost:${port}`,
     })
   instances = await Promise.all([startInstance("A", ports[0], env(ports[0])), startInstance("B", ports[1], env(ports[1]))])
@@ -120,7 +124,9 @@ beforeAll(async () => {
 
   lost = await checkout(instances[1])
   await paySilently(lost.invoiceId)
-})
+  // Rebuilding the migrated template (after a lock-file change) and booting two stores on a
+  // busy machine can take minutes.
+}, 480_000)
 
 afterAll(async () => {
   await Promise.all(instances.map((i) => i.stop()))
@@ -189,5 +195,60 @@ it("the reconciliation job runs once per cycle across both instances and settles
   const rows = await ledger(lost.invoiceId)
   expect(rows).toEqual([expect.objectContaining({ dedupe_key: `${lost.invoiceId}:completed`, verdict: "success", source: "reconciliation" })])
   // eslint-disable-next-line no-console
-  console.log(`reconciliation cycles: ${[...cycles.values()].map((c) => `${c[0].instance}: ${c[0].text.replace(/^.*reconciliation: /, "")}`).join(" | ")}`)
+  console.log(`reconciliation cycles: ${[...cycles.values()].map((c) => `${c[0].instance}: ${c[0].text.replace(/^.*reconciliation[^:]*: /, "")}`).join(" | ")}`)
+})
+
+/** Which instances logged that they hold the gate lock, and which that they stand by. */
+function gateRoles() {
+  const holds = instances.filter((i) => i.lines.some((l) => /Invoicebox gate .*: this instance holds the gate lock/.test(l.text))).map((i) => i.name)
+  const standsBy = instances.filter((i) => i.lines.some((l) => /Invoicebox gate .*: another instance holds the gate lock: standing by/.test(l.text))).map((i) => i.name)
+  return { holds, standsBy }
+}
+
+async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+it("two instances hold one WebSocket gate connection between them; a paid invoice arrives by both transports and is captured once", async () => {
+  await eventually(() => sandbox.gateState().connected === 1 && gateRoles().holds.length === 1 && gateRoles().standsBy.length === 1, "one leader, one standby")
+  const { holds, standsBy } = gateRoles()
+  expect(holds).not.toEqual(standsBy)
+  expect(sandbox.gateState()).toMatchObject({ connected: 1, maxConcurrent: 1 })
+
+  const paid = await checkout(instances[1])
+  await sandbox.pay(paid.invoiceId)
+  await eventually(
+    () => sandbox.deliveries().filter((d) => d.orderId === paid.invoiceId && d.outcome === "delivered").length === 2,
+    "the HTTP and the gate delivery answered success"
+  )
+  expect(await captures(paid.sessionId)).toBe(1)
+  expect(await ledger(paid.invoiceId)).toEqual([expect.objectContaining({ dedupe_key: `${paid.invoiceId}:completed`, verdict: "success" })])
+})
+
+it("when the instance holding the gate dies, the other takes over and settles what the gate calls next, once", async () => {
+  const { holds } = gateRoles()
+  expect(holds).toHaveLength(1)
+  const leader = instances.find((i) => i.name === holds[0])!
+  const survivor = instances.find((i) => i !== leader)!
+  // No goodbye: the lock is not released, so the survivor must wait for the lease to run out.
+  process.kill(-leader.child.pid!, "SIGKILL")
+  await eventually(() => leader.child.exitCode !== null || leader.child.signalCode !== null, "the leader's exit")
+  await eventually(() => survivor.lines.some((l) => /Invoicebox gate .*: this instance holds the gate lock/.test(l.text)), "the survivor taking the lock")
+  await eventually(() => sandbox.gateState().connected === 1, "the survivor's connection")
+  expect(sandbox.gateState().maxConcurrent).toBe(1)
+
+  const paid = await checkout(survivor)
+  await sandbox.pay(paid.invoiceId)
+  await eventually(
+    () => sandbox.deliveries().some((d) => d.orderId === paid.invoiceId && d.transport === "websocket" && d.outcome === "delivered"),
+    "the gate call answered by the survivor"
+  )
+  await eventually(async () => (await captures(paid.sessionId)) === 1, "the capture")
+  expect(await ledger(paid.invoiceId)).toEqual([expect.objectContaining({ dedupe_key: `${paid.invoiceId}:completed`, verdict: "success" })])
 })

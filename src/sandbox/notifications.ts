@@ -15,9 +15,15 @@ export type DeliveryOutcome =
   /** The order had no notificationUrl and no shop-wide URL is configured. */
   | "no_url"
 
+export type DeliveryTransport = "http" | "websocket"
+
 export interface Delivery {
   /** Sequence number of this log entry. */
   seq: number
+  /** `http`: POST to the notification URL; `websocket`: onOrderStatusChange over the gate. */
+  transport: DeliveryTransport
+  /** The JSON-RPC id of a gate call (new for every attempt); null over HTTP. */
+  rpcId: string | null
   /** One id per notification (status change); every attempt of it shares the id and the exact bytes. */
   notificationId: string
   orderId: string
@@ -49,10 +55,19 @@ export interface NotifierOptions {
   /** Delay before retry n (n = 1..); the last value repeats when the list is shorter. */
   delaysMs: number[]
   defaultUrl?: string
+  /** The WebSocket gate; without it notifications go by HTTP only. */
+  gate?: GateChannel
   logger?: (line: string) => void
 }
 
+/** The part of the sandbox's gate the notifier calls. */
+export interface GateChannel {
+  hasConnection(): boolean
+  call(method: string, paramsJson: string): Promise<{ outcome: DeliveryOutcome; reply: string | null; error: string | null; rpcId: string | null }>
+}
+
 interface Notification {
+  transport: DeliveryTransport
   id: string
   orderId: string
   status: string
@@ -90,6 +105,7 @@ export class Notifier {
     const body = phpJson(payload)
     const url = typeof order.notificationUrl === "string" && order.notificationUrl !== "" ? order.notificationUrl : this.options.defaultUrl ?? null
     const notification: Notification = {
+      transport: "http",
       id: `n${++this.notificationSeq}`,
       orderId: order.id,
       status: order.status,
@@ -97,7 +113,15 @@ export class Notifier {
       body,
       signature: createHmac(this.options.algorithm ?? "sha1", this.options.key).update(body, "utf8").digest("hex"),
     }
-    return this.attempt(notification, 1)
+    const attempts = [this.attempt(notification, 1)]
+    // docs api/websockets.md: the gate calls onOrderStatusChange "при условии наличия активного
+    // WebSocket соединения" (given an active connection). Whether it also POSTs to the
+    // notification URL is not said; a shop that has both gets both, so that a plugin which
+    // listens on both must settle the change once. Without a connection the gate makes no call
+    // and nothing is queued for a later one (the strict reading of that condition).
+    if (this.options.gate?.hasConnection()) attempts.push(this.attempt({ ...notification, transport: "websocket", url: null }, 1))
+    const [http] = await Promise.all(attempts)
+    return http
   }
 
   reset(): void {
@@ -121,6 +145,8 @@ export class Notifier {
   private record(notification: Notification, attempt: number, fields: Partial<Delivery> & { outcome: DeliveryOutcome }): Delivery {
     const entry: Delivery = {
       seq: ++this.seq,
+      transport: notification.transport,
+      rpcId: null,
       notificationId: notification.id,
       orderId: notification.orderId,
       notificationStatus: notification.status,
@@ -138,7 +164,7 @@ export class Notifier {
     }
     this.log.push(entry)
     this.options.logger?.(
-      `notification ${notification.status} for order ${notification.orderId} attempt ${attempt}: ${entry.outcome}` +
+      `notification ${notification.status} for order ${notification.orderId} (${notification.transport}) attempt ${attempt}: ${entry.outcome}` +
         (entry.httpStatus !== null ? ` (HTTP ${entry.httpStatus})` : "") +
         (entry.error ? ` (${entry.error})` : "") +
         (entry.willRetry ? ", will retry" : "")
@@ -147,10 +173,11 @@ export class Notifier {
   }
 
   private async attempt(notification: Notification, attempt: number): Promise<Delivery> {
-    if (!notification.url) return this.record(notification, attempt, { outcome: "no_url" })
+    if (notification.transport === "http" && !notification.url) return this.record(notification, attempt, { outcome: "no_url" })
     if (this.blocked) return this.record(notification, attempt, { outcome: "blocked" })
 
-    const result = await this.send(notification)
+    // The same retry schedule for both transports: the docs give none for the gate.
+    const result = notification.transport === "http" ? await this.send(notification) : await this.callGate(notification)
     const retriesLeft = attempt < this.options.attempts && !this.closed
     const willRetry = result.outcome === "failed" && retriesLeft
     const entry = this.record(notification, attempt, { ...result, willRetry })
@@ -164,6 +191,13 @@ export class Notifier {
       this.timers.add(timer)
     }
     return entry
+  }
+
+  private async callGate(notification: Notification): Promise<Partial<Delivery> & { outcome: DeliveryOutcome }> {
+    const gate = this.options.gate
+    if (!gate?.hasConnection()) return { outcome: "failed", error: "no gate connection" }
+    // docs api/websockets.md: "params": [ OrderNotification ], the same object as the HTTP body.
+    return gate.call("onOrderStatusChange", `[${notification.body}]`)
   }
 
   private send(notification: Notification): Promise<Pick<Delivery, "httpStatus" | "reply" | "error" | "outcome">> {

@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { findCounterparty } from "./counterparty"
 import { ActiveFault, Faults, FaultSpec, parseFaultSpec, RateLimiter } from "./faults"
 import { phpJson } from "./json"
+import { GateFaultMode, GateState, SandboxGate } from "./gate"
 import { Delivery, Notifier } from "./notifications"
 import { renderNotFoundPage, renderPaymentPage, renderResultPage } from "./payment-page"
 import { applyListQuery, FieldKind } from "./query"
@@ -71,6 +72,16 @@ export interface Sandbox {
   clearFaults(): void
   setRateLimit(limit: number, windowMs: number): void
   blockNotifications(blocked: boolean): void
+  /** The WebSocket gate (`/v3/gate/rpc?token=…`): its connections and faults. */
+  gateState(): GateState
+  /** The next `count` gate calls fail: cut during the call, or their reply lost. */
+  injectGateFault(mode: GateFaultMode, count?: number): void
+  /** Refuses gate handshakes for `ms` and/or the next `count` ones. */
+  refuseGateConnections(refusal: { ms?: number; count?: number }): void
+  /** Cuts every gate connection now; returns how many were open. */
+  disconnectGate(): number
+  /** Calls a method on the shop's connection as Invoicebox does for diagnostics (`getStatus`). */
+  callShop(method: string, params?: unknown): Promise<{ reply: unknown; error: string | null }>
   reset(): void
 }
 
@@ -159,6 +170,7 @@ export class InvoiceboxSandbox implements Sandbox {
   private readonly sockets = new Set<Socket>()
   private readonly state: SandboxState
   private readonly notifier: Notifier
+  private readonly gate: SandboxGate
   private readonly faults = new Faults()
   private readonly limiter: RateLimiter
   private readonly merchantId: string
@@ -171,7 +183,13 @@ export class InvoiceboxSandbox implements Sandbox {
     this.merchantId = options.merchantId ?? DEMO_MERCHANT_ID
     this.apiToken = options.apiToken ?? DEMO_API_TOKEN
     this.limiter = new RateLimiter(options.rateLimit?.limit ?? 100, options.rateLimit?.windowMs ?? 30_000)
+    this.gate = new SandboxGate({
+      apiToken: this.apiToken,
+      timeoutMs: options.notificationTimeoutMs ?? 20_000,
+      logger: options.logger,
+    })
     this.notifier = new Notifier({
+      gate: this.gate,
       key: options.notificationKey ?? "test",
       algorithm: options.notificationAlgorithm,
       timeoutMs: options.notificationTimeoutMs ?? 20_000,
@@ -187,6 +205,8 @@ export class InvoiceboxSandbox implements Sandbox {
       refundCompleteAfterMs: options.refundCompleteAfterMs ?? 0,
     })
     this.server = http.createServer((req, res) => void this.handle(req, res))
+    // The gate shares the API's port, as ws-gate.invoicebox.ru is a host of its own only in production.
+    this.server.on("upgrade", (req, socket, head) => this.gate.handleUpgrade(req, socket, head))
     this.server.on("connection", (socket) => {
       this.sockets.add(socket)
       socket.on("close", () => this.sockets.delete(socket))
@@ -218,6 +238,7 @@ export class InvoiceboxSandbox implements Sandbox {
       if (this.sweepTimer) clearInterval(this.sweepTimer)
       this.state.clearTimers()
       this.notifier.close()
+      this.gate.close()
       this.server.close(() => resolve())
       // Hanging faults keep sockets open on purpose; closing must not wait for them.
       for (const socket of this.sockets) socket.destroy()
@@ -277,10 +298,33 @@ export class InvoiceboxSandbox implements Sandbox {
   blockNotifications(blocked: boolean): void {
     this.notifier.blocked = blocked
   }
+  gateState(): GateState {
+    return this.gate.state()
+  }
+  injectGateFault(mode: GateFaultMode, count = 1): void {
+    this.gate.injectFault(mode, count)
+  }
+  refuseGateConnections(refusal: { ms?: number; count?: number }): void {
+    this.gate.refuse(refusal)
+  }
+  disconnectGate(): number {
+    return this.gate.disconnectAll()
+  }
+  async callShop(method: string, params: unknown = {}): Promise<{ reply: unknown; error: string | null }> {
+    const result = await this.gate.call(method, JSON.stringify(params), { verdict: false })
+    let reply: unknown = null
+    try {
+      reply = result.reply === null ? null : JSON.parse(result.reply)
+    } catch {
+      reply = result.reply
+    }
+    return { reply, error: result.error }
+  }
   /** Back to the state right after start: no data, no faults, initial rate limit, notifications on. */
   reset(): void {
     this.state.reset()
     this.notifier.reset()
+    this.gate.reset()
     this.faults.clear()
     this.limiter.set(this.options.rateLimit?.limit ?? 100, this.options.rateLimit?.windowMs ?? 30_000)
   }
@@ -513,9 +557,57 @@ export class InvoiceboxSandbox implements Sandbox {
       this.blockNotifications(block[1] === "block")
       return ok({ blocked: this.notifier.blocked })
     }
+    if (path.startsWith("/gate")) return this.gateControl(call, method, path.slice("/gate".length))
     if (path === "/reset" && method === "POST") {
       this.reset()
       return ok({ reset: true })
+    }
+    throw new ApiError(404, "not_found", "Not Found")
+  }
+
+  /** `/__sandbox/gate…`: the WebSocket gate's state and faults. */
+  private async gateControl(call: Call, method: string, path: string): Promise<void> {
+    const ok = (data: unknown) => this.json(call, 200, { data, extendedData: [] })
+    const body = async () => {
+      const parsed = await readJson(call.req, { optional: true })
+      if (parsed !== undefined && !isObject(parsed)) throw new ApiError(400, "bad_request", "The body must be a JSON object")
+      return (parsed ?? {}) as Json
+    }
+    const count = (value: unknown, name: string) => {
+      if (value === undefined) return undefined
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        throw new ApiError(422, "validation_error", "Validation Error", [{ name, code: "wrong_value", message: `${name} must be a non-negative integer` }])
+      }
+      return value
+    }
+    if (path === "" && method === "GET") return ok(this.gate.state())
+    if (path === "/faults" && method === "POST") {
+      const { mode, count: n } = await body()
+      if (mode !== "drop-mid-call" && mode !== "lose-reply") {
+        throw new ApiError(422, "validation_error", "Validation Error", [
+          { name: "mode", code: "wrong_value", message: 'mode must be "drop-mid-call" or "lose-reply"' },
+        ])
+      }
+      this.gate.injectFault(mode, count(n, "count") ?? 1)
+      return ok(this.gate.state())
+    }
+    if (path === "/faults" && method === "DELETE") {
+      this.gate.clearFaults()
+      return ok(this.gate.state())
+    }
+    if (path === "/refuse" && method === "POST") {
+      const { ms, count: n } = await body()
+      this.gate.refuse({ ms: count(ms, "ms"), count: count(n, "count") })
+      return ok(this.gate.state())
+    }
+    if (path === "/disconnect" && method === "POST") return ok({ disconnected: this.gate.disconnectAll() })
+    if (path === "/call" && method === "POST") {
+      const { method: rpcMethod, params } = await body()
+      if (typeof rpcMethod !== "string" || rpcMethod === "") {
+        throw new ApiError(422, "validation_error", "Validation Error", [{ name: "method", code: "required", message: "method is required" }])
+      }
+      // docs api/websockets.md: getStatus takes { "logQuantity": 40 }.
+      return ok(await this.callShop(rpcMethod, params ?? {}))
     }
     throw new ApiError(404, "not_found", "Not Found")
   }

@@ -3,6 +3,7 @@ import type { Context } from "@medusajs/framework/types"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import { InvoiceboxInvoice, InvoiceboxNotification, InvoiceboxRefund, InvoiceboxShipment } from "./models"
 import { checkInvoiceboxSetup } from "../../lib/boot-check"
+import { invoiceboxGateHooks } from "./gate-hooks"
 
 /** The columns applyInvoiceState reads when it decides whether a delivery is a repeat. */
 const DEDUPE_COLUMNS = ["id", "verdict", "payment_session_id", "order_id"] as const
@@ -37,17 +38,31 @@ const raw = (n: number) => JSON.stringify({ value: String(n), precision: 20 })
 class InvoiceboxModuleService extends MedusaService({ InvoiceboxNotification, InvoiceboxInvoice, InvoiceboxRefund, InvoiceboxShipment }) {
   /**
    * Medusa calls these once every module is loaded: the place to prove the plugin's assumptions
-   * at boot. Medusa swallows a hook's error ("the module should handle this and log it"), so a
-   * broken assumption is logged and stops the process here, at start, not later in a payment.
+   * at boot, then to start the WebSocket gate (see gate-hooks.ts), and to stop it at shutdown.
+   * Medusa swallows a hook's error ("the module should handle this and log it"), so a broken
+   * assumption is logged and stops the process here, at start, not later in a payment.
    */
-  __hooks = {
-    onApplicationStart: async () => {
-      try {
-        await checkInvoiceboxSetup()
-      } catch (e) {
-        stopAtBoot(e)
-      }
-    },
+  readonly __hooks: ReturnType<typeof invoiceboxGateHooks>
+
+  constructor(cradle: Record<string, unknown>, options?: unknown, moduleDeclaration?: { worker_mode?: string }) {
+    super(cradle, options, moduleDeclaration)
+    const gate = invoiceboxGateHooks(cradle, moduleDeclaration?.worker_mode)
+    this.__hooks = {
+      ...gate,
+      onApplicationStart: async () => {
+        try {
+          await checkInvoiceboxSetup()
+        } catch (e) {
+          return stopAtBoot(e)
+        }
+        await gate.onApplicationStart()
+      },
+    }
+  }
+
+  /** This process's gate connections (empty unless a provider uses the WebSocket transport). */
+  gateStatus() {
+    return this.__hooks.status()
   }
 
   /**

@@ -50,6 +50,43 @@ export interface InvoiceboxProviderOptions {
   registerShipments?: boolean
   /** HTTP timeout of Invoicebox calls in ms (default 15000). */
   timeoutMs?: number
+  /**
+   * How Invoicebox's payment confirmations reach the store: `http` (default; POST /hooks/invoicebox),
+   * `websocket` (the store dials Invoicebox's gate, no public URL needed; v3 only) or `both`.
+   */
+  notificationTransport?: NotificationTransport
+  /** The WebSocket gate; default wss://ws-gate.invoicebox.ru/v3/gate/rpc (the sandbox's own gate for a loopback apiUrl). */
+  webSocketUrl?: string
+}
+
+export type NotificationTransport = "http" | "websocket" | "both"
+
+export const NOTIFICATION_TRANSPORTS: readonly NotificationTransport[] = ["http", "websocket", "both"]
+
+/** docs.invoicebox.ru api/websockets.md: "wss://ws-gate.invoicebox.ru/v3/gate/rpc?token=…", v3 only. */
+export const DEFAULT_WEBSOCKET_URL = "wss://ws-gate.invoicebox.ru/v3/gate/rpc"
+
+/** True when the provider listens on Invoicebox's WebSocket gate. */
+export function usesWebSocket(options: Pick<InvoiceboxProviderOptions, "notificationTransport">): boolean {
+  return options.notificationTransport === "websocket" || options.notificationTransport === "both"
+}
+
+/**
+ * The gate URL without the token. The sandbox serves the gate on its API port (as
+ * `/v3/gate/rpc`), so a loopback apiUrl points there; any other apiUrl means the real gate.
+ */
+export function webSocketUrlFor(options: Pick<InvoiceboxProviderOptions, "webSocketUrl" | "apiUrl">): string {
+  if (options.webSocketUrl) return options.webSocketUrl
+  const apiUrl = options.apiUrl ?? OPTION_DEFAULTS.apiUrl
+  if (isLoopbackHost(apiUrl)) {
+    try {
+      const api = new URL(apiUrl)
+      return `${api.protocol === "https:" ? "wss:" : "ws:"}//${api.host}/v3/gate/rpc`
+    } catch {
+      // An invalid apiUrl is reported by optionProblems; the public gate is a harmless fallback.
+    }
+  }
+  return DEFAULT_WEBSOCKET_URL
 }
 
 export const OPTION_DEFAULTS = {
@@ -71,6 +108,7 @@ export const OPTION_DEFAULTS = {
   cancelOrderOnInvoiceExpiry: true,
   registerShipments: true,
   timeoutMs: 15000,
+  notificationTransport: "http" as NotificationTransport,
 }
 
 export type ResolvedOptions = InvoiceboxProviderOptions & typeof OPTION_DEFAULTS
@@ -144,6 +182,34 @@ export function optionProblems(options: Record<string, unknown>): string[] {
   }
   if (options.languageId !== undefined && options.languageId !== "ru" && options.languageId !== "en")
     problems.push(`languageId must be "ru" or "en"`)
+  problems.push(...transportProblems(options))
+  return problems
+}
+
+function transportProblems(options: Record<string, unknown>): string[] {
+  const transport = options.notificationTransport
+  if (transport === undefined || transport === "") return []
+  if (!NOTIFICATION_TRANSPORTS.includes(transport as NotificationTransport))
+    return [`notificationTransport must be "http", "websocket" or "both", got "${String(transport)}"`]
+  if (transport === "http") return []
+  const problems: string[] = []
+  if ((options.apiPrefix ?? OPTION_DEFAULTS.apiPrefix) !== "v3")
+    problems.push(
+      `notificationTransport "${transport}" needs apiPrefix "v3": Invoicebox's WebSocket gate serves only API v3 (docs: api/websockets)`
+    )
+  if (options.webSocketUrl === undefined || options.webSocketUrl === "") return problems
+  let url: URL
+  try {
+    url = new URL(String(options.webSocketUrl))
+  } catch {
+    return [...problems, `webSocketUrl is not a URL: "${String(options.webSocketUrl)}"`]
+  }
+  // Shown without its query: a pasted URL may carry the token.
+  const shown = `${url.protocol}//${url.host}${url.pathname}`
+  if (url.protocol !== "wss:" && !(url.protocol === "ws:" && isLoopbackHost(url)))
+    problems.push(`webSocketUrl must use wss (plain ws is allowed only for localhost, 127.0.0.1 and ::1), got "${shown}"`)
+  if (url.search || url.username || url.password)
+    problems.push(`webSocketUrl must carry neither a query nor credentials (the token is added from apiToken), got "${shown}"`)
   return problems
 }
 

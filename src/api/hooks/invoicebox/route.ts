@@ -4,12 +4,12 @@ import type { Logger } from "@medusajs/framework/types"
 import { verifySignature } from "../../../core"
 import {
   PROCESSING_BUDGET_MS,
-  applyInvoiceState,
   bilingual,
   listInvoiceboxProviders,
   readRawBody,
   replyFor,
   resolveInvoiceboxProvider,
+  settleOrderNotification,
   sha256,
   type InvoiceboxReply,
 } from "../../../lib"
@@ -18,13 +18,13 @@ import type InvoiceboxProviderService from "../../../providers/invoicebox/servic
 /** A real notification is a few kilobytes; even a 500-line basket stays far below this. */
 export const NOTIFICATION_BODY_LIMIT = 256 * 1024
 
-/** Invoicebox's monitoring probe (reference §6.6): signed, but about no order. */
-export const MONITORING_NOTIFICATION_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+export { MONITORING_NOTIFICATION_ID } from "../../../lib"
 
 /**
  * Invoicebox order notifications. Invoicebox needs a synchronous verdict (HTTP 200 + JSON) within
  * 20 s, which Medusa's generic /hooks/payment route cannot give, so this route verifies, applies
- * and answers inline. Whatever happens, the reply is HTTP 200 with a JSON verdict: a non-JSON or
+ * and answers inline. What follows the signature check is shared with the WebSocket gate
+ * (settleOrderNotification). Whatever happens, the reply is HTTP 200 with a JSON verdict: a non-JSON or
  * non-200 answer would count as a failed delivery without telling anyone why.
  */
 export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
@@ -75,7 +75,7 @@ async function handle(req: MedusaRequest, receivedAt: Date, deadline: number, pr
     log.warn(`Invoicebox notification: no Invoicebox shop of this store matches it → order_not_found`)
     return replyFor("order_not_found", bilingual("Магазин Инвойсбокс не найден в этом магазине", "No Invoicebox shop of this store matches the notification"))
   }
-  const { notificationKey, signatureAlgorithm, merchantId } = provider.options
+  const { notificationKey, signatureAlgorithm } = provider.options
   const signature = headerValue(req.headers, "x-signature")
   if (!verifySignature(raw.body, signature, notificationKey, signatureAlgorithm)) {
     log.warn(
@@ -84,47 +84,19 @@ async function handle(req: MedusaRequest, receivedAt: Date, deadline: number, pr
     return replyFor("signature_error", bilingual("Неверная подпись уведомления", "Invalid notification signature"))
   }
 
-  let body: Record<string, unknown>
+  let body: unknown
   try {
     body = JSON.parse(raw.body.toString("utf8"))
   } catch {
-    body = undefined as never
+    body = undefined
   }
-  if (!body || typeof body !== "object" || Array.isArray(body) || typeof body.id !== "string") {
-    log.warn(`Invoicebox notification: signed but not an order (${raw.body.length} bytes) → order_not_found`)
-    return replyFor("order_not_found", bilingual("Уведомление не содержит заказ", "The notification does not describe an order"))
-  }
-  const invoiceId = body.id
-  const status = typeof body.status === "string" ? body.status : ""
-
-  if (String(body.merchantId ?? "").toLowerCase() !== String(merchantId).toLowerCase()) {
-    log.warn(`Invoicebox notification: invoice ${invoiceId} is for merchant ${String(body.merchantId)} → order_not_found`)
-    return replyFor(
-      "order_not_found",
-      bilingual(
-        `merchantId ${String(body.merchantId)} не принадлежит этому магазину`,
-        `merchantId ${String(body.merchantId)} is not this shop's`
-      )
-    )
-  }
-  if (invoiceId === MONITORING_NOTIFICATION_ID && !body.merchantOrderId) {
-    log.info(`Invoicebox notification: monitoring probe ${invoiceId} → success`)
-    return replyFor("success")
-  }
-  if (!status || typeof body.merchantOrderId !== "string") {
-    log.warn(`Invoicebox notification: invoice ${invoiceId} without status or merchantOrderId → order_not_found`)
-    return replyFor("order_not_found", bilingual("В уведомлении нет статуса или номера заказа", "The notification lacks status or merchantOrderId"))
-  }
-
-  const result = await applyInvoiceState(req.scope, {
-    provider,
-    invoice: body as never,
-    source: "notification",
+  return settleOrderNotification(req.scope, provider, {
+    body,
+    channel: "http",
     bodySha256: sha256(raw.body),
     receivedAt,
     deadline,
   })
-  return replyFor(result.verdict, result.message)
 }
 
 function providerFor(req: MedusaRequest, body: Buffer, providerId?: string): InvoiceboxProviderService | undefined {

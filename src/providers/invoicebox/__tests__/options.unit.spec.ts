@@ -1,4 +1,5 @@
 import InvoiceboxProviderService from "../service"
+import { usesWebSocket, webSocketUrlFor } from "../options"
 
 const valid = {
   merchantId: "ffffffff-ffff-ffff-ffff-ffffffffffff",
@@ -52,5 +53,45 @@ describe("validateOptions", () => {
 
   it("never repeats the token in its messages", () => {
     expect(problemsOf({ ...valid, apiToken: "short token" })).not.toContain("short token")
+  })
+})
+
+describe("notificationTransport and webSocketUrl", () => {
+  it.each(["http", "websocket", "both"])("accepts notificationTransport %s with the default v3 prefix", (notificationTransport) => {
+    expect(problemsOf({ ...valid, notificationTransport })).toBe("")
+  })
+
+  it("refuses an unknown transport, naming the option", () => {
+    expect(problemsOf({ ...valid, notificationTransport: "ws" })).toMatch(/notificationTransport must be "http", "websocket" or "both"/)
+  })
+
+  it.each(["websocket", "both"])("refuses %s with apiPrefix l3: the gate serves only v3", (notificationTransport) => {
+    expect(problemsOf({ ...valid, notificationTransport, apiPrefix: "l3" })).toMatch(/notificationTransport "\w+" needs apiPrefix "v3"/)
+    expect(problemsOf({ ...valid, notificationTransport: "http", apiPrefix: "l3" })).toBe("")
+  })
+
+  it("allows plain ws only for loopback hosts, and no token or credentials in the URL (never echoing them)", () => {
+    const ws = (webSocketUrl: string) => problemsOf({ ...valid, notificationTransport: "websocket", webSocketUrl })
+    expect(ws("wss://ws-gate.invoicebox.ru/v3/gate/rpc")).toBe("")
+    expect(ws("ws://127.0.0.1:4010/v3/gate/rpc")).toBe("")
+    expect(ws("ws://localhost:4010/v3/gate/rpc")).toBe("")
+    expect(ws("ws://ws-gate.invoicebox.ru/v3/gate/rpc")).toMatch(/webSocketUrl must use wss/)
+    expect(ws("https://ws-gate.invoicebox.ru/v3/gate/rpc")).toMatch(/webSocketUrl must use wss/)
+    const withToken = ws(`wss://ws-gate.invoicebox.ru/v3/gate/rpc?token=${valid.apiToken}`)
+    expect(withToken).toMatch(/webSocketUrl must carry neither a query nor credentials/)
+    expect(withToken).not.toContain(valid.apiToken)
+    expect(ws("not a url")).toMatch(/webSocketUrl is not a URL/)
+  })
+
+  it("derives the gate: the public one, or the sandbox's own for a loopback apiUrl; an explicit one wins", () => {
+    expect(webSocketUrlFor({})).toBe("wss://ws-gate.invoicebox.ru/v3/gate/rpc")
+    expect(webSocketUrlFor({ apiUrl: "https://api.invoicebox.ru" })).toBe("wss://ws-gate.invoicebox.ru/v3/gate/rpc")
+    expect(webSocketUrlFor({ apiUrl: "http://127.0.0.1:4010" })).toBe("ws://127.0.0.1:4010/v3/gate/rpc")
+    expect(webSocketUrlFor({ apiUrl: "http://127.0.0.1:4010", webSocketUrl: "ws://localhost:9999/v3/gate/rpc" })).toBe(
+      "ws://localhost:9999/v3/gate/rpc"
+    )
+    expect(usesWebSocket({ notificationTransport: "both" })).toBe(true)
+    expect(usesWebSocket({ notificationTransport: "http" })).toBe(false)
+    expect(usesWebSocket({})).toBe(false)
   })
 })

@@ -3,6 +3,7 @@ import type { Logger, MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import { InvoiceboxAuthError, SUPPORTED_CURRENCIES } from "../../../../core"
 import { listInvoiceboxProviders } from "../../../../lib"
+import { usesWebSocket, webSocketUrlFor } from "../../../../providers/invoicebox/options"
 import { INVOICEBOX_MODULE } from "../../../../modules/invoicebox"
 import type InvoiceboxModuleService from "../../../../modules/invoicebox/service"
 import type InvoiceboxProviderService from "../../../../providers/invoicebox/service"
@@ -97,6 +98,12 @@ async function providerHealth(scope: MedusaContainer, provider: InvoiceboxProvid
       ? { received_at: last.received_at, invoicebox_order_id: last.invoicebox_order_id, status: last.status, verdict: last.verdict }
       : null,
     last_activity: lastAny ? { received_at: lastAny.received_at, source: lastAny.source, verdict: lastAny.verdict } : null,
+    notification_transport: options.notificationTransport,
+    // This instance's view: with several instances one of them leads, the others stand by (a
+    // `server` instance holds no gate at all, so it shows none).
+    web_socket: usesWebSocket(options)
+      ? { url: webSocketUrlFor(options), gates: ledger.gateStatus().filter((g) => g.merchantId === options.merchantId) }
+      : null,
     checked_at: new Date().toISOString(),
   }
 }
@@ -138,7 +145,7 @@ export async function setupWarnings(scope: MedusaContainer, provider: Invoicebox
       })
     }
   }
-  const transport = (provider.options as { notificationTransport?: string }).notificationTransport ?? "http"
+  const transport = provider.options.notificationTransport ?? "http"
   if (!provider.options.notificationUrl && transport === "http") {
     warnings.push({
       code: "no_notification_url",
