@@ -609,7 +609,11 @@ medusaIntegrationTestRunner({
 
         const gc = exposeGc()
         const agent = new http.Agent({ keepAlive: true, maxSockets: 32 })
-        const send = (c: FuzzCase) => rawPost(storePort, "/hooks/invoicebox", c.body, c.headers, agent)
+        // A transport error names the case, so a reset can be traced to what provoked it.
+        const send = (c: FuzzCase) =>
+          rawPost(storePort, "/hooks/invoicebox", c.body, c.headers, agent).catch((e: Error & { code?: string }) => {
+            throw new Error(`${c.kind} (${c.body.length} bytes, ${JSON.stringify(c.headers).slice(0, 200)}): ${e.code ?? ""} ${e.message} (seed ${seedValue})`)
+          })
         const failures: string[] = []
         const check = (c: FuzzCase, r: RawReply) => {
           let json: any
