@@ -471,6 +471,11 @@ export class InvoiceboxSandbox implements Sandbox {
       allow("POST")
       return ok(this.state.createRefund(await readJson(call.req)))
     }
+    // InvoiceBox/docs docs/merchant/refund/correction.md:63-64
+    if (path === "/billing/api/order/correction-order") {
+      allow("POST")
+      return ok(this.state.createCorrectionOrder(await readJson(call.req)))
+    }
     if (path === "/filter/api/order/refund-order") {
       allow("GET")
       const list = applyListQuery(this.state.listRefunds(), query, REFUND_FIELDS)

@@ -83,6 +83,8 @@ interface OrderRecord {
   createdAt: number
   paidAt?: number
   orderContainerId: string
+  /** Set for a correction order: the draft refund it corrects (its `parentId`). */
+  correctsRefundId?: string
 }
 
 interface RefundRecord {
@@ -96,6 +98,8 @@ interface RefundRecord {
   lines: ParsedLine[]
   parentLines: number[]
   createdAt: number
+  /** The correction order (fee / penalty) that recalculated this refund, once there is one. */
+  correctionOrderId?: string
 }
 
 interface ShipmentRecord {
@@ -237,14 +241,7 @@ export class SandboxState {
   createOrder(body: unknown): SandboxOrder {
     this.checkMerchant(body)
     const valid = validateOrder(body, this.now())
-    const merchantOrderId = valid.echo.merchantOrderId as string
-    for (const existing of this.orders.values()) {
-      if (existing.valid.echo.merchantOrderId === merchantOrderId) {
-        throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
-          { name: "merchantOrderId", code: "merchant_order_id_duplicate", message: "merchantOrderId is already used" },
-        ])
-      }
-    }
+    this.assertUniqueMerchantOrderId(valid.echo.merchantOrderId as string)
     const id = randomUUID()
     const record: OrderRecord = {
       id,
@@ -258,6 +255,16 @@ export class SandboxState {
     }
     this.orders.set(id, record)
     return this.orderWire(record)
+  }
+
+  private assertUniqueMerchantOrderId(merchantOrderId: string): void {
+    for (const existing of this.orders.values()) {
+      if (existing.valid.echo.merchantOrderId === merchantOrderId) {
+        throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
+          { name: "merchantOrderId", code: "merchant_order_id_duplicate", message: "merchantOrderId is already used" },
+        ])
+      }
+    }
   }
 
   updateOrder(id: string, patch: unknown): SandboxOrder {
@@ -571,6 +578,71 @@ export class SandboxState {
       vatAmount: kopecksToWire(vatAmount),
       basketItems: lines,
     })
+  }
+
+  /**
+   * POST /billing/api/order/correction-order: the fee / penalty / service-charge order of a
+   * refund with a fee. Rules, each from InvoiceBox/docs docs/merchant/refund/:
+   * - the body is a full CreateOrderRequest and answers an OrderResponse (correction.md:65-66), so
+   *   the order rules (basket arithmetic, customer, expirationDate, unique merchantOrderId —
+   *   order/create.md:102) all apply, through the same validateOrder as any order;
+   * - `parentId` is required and is the refund's id (correction.md:58-59, order/create.md:118);
+   * - that refund must be a `draft` (correction.md:54; refund.md:24: only a draft "возможно
+   *   скорректировать"), so a refund is corrected at most once;
+   * - the refund is then recalculated to its amount minus the correction's, and that is what the
+   *   buyer gets (correction.md:17, :45): the correction must leave something to pay out, and be in
+   *   the refund's currency (the two amounts are subtracted);
+   * - the refund's lines stay whole: the fiscal "ВОЗВРАТ 100%" receipt is for the refund, and the
+   *   correction gets its own "ОПЛАТА 100%" receipt (correction.md:34-37, :46-49), so the correction
+   *   is a paid (`completed`) order;
+   * - with the correction the draft is formed and paid out (correction.md:17 "После чего
+   *   произойдет перерасчёт ... и покупателю осуществится возврат"): `draft` → `created`, then
+   *   completed like any created refund.
+   * No notification is sent for the correction order: the docs describe none.
+   */
+  createCorrectionOrder(body: unknown): SandboxOrder {
+    this.checkMerchant(body)
+    if (isObject(body) && (body.parentId === undefined || body.parentId === null || body.parentId === "")) {
+      throw new ApiError(422, "validation_error", "Validation Error", [
+        { name: "parentId", code: "required", message: "parentId (the draft refund's id) is required for a correction order" },
+      ])
+    }
+    const valid = validateOrder(body, this.now())
+    const refund = this.refunds.get(valid.echo.parentId as string)
+    if (!refund) throw notFound("Refund", "parentId")
+    if (refund.status !== "draft") {
+      throw new ApiError(422, "wrong_order_status", "Wrong order status", [
+        { name: "parentId", code: "wrong_order_status", message: `only a draft refund can be corrected; this refund is ${refund.status}` },
+      ])
+    }
+    const parent = this.record(refund.parentId)
+    if (valid.echo.currencyId !== parent.valid.echo.currencyId) {
+      throw new ApiError(422, "wrong_currency", "Wrong currency", [
+        { name: "currencyId", code: "wrong_value", message: `the refund is in ${String(parent.valid.echo.currencyId)}` },
+      ])
+    }
+    if (valid.amount <= 0 || valid.amount >= refund.amount) {
+      throw new ApiError(422, "validation_error", "Validation Error", [
+        { name: "amount", code: "wrong_value", message: `a correction must be more than 0 and less than the refund (${kopecksToWire(refund.amount)})` },
+      ])
+    }
+    this.assertUniqueMerchantOrderId(valid.echo.merchantOrderId as string)
+    const now = this.now()
+    const record: OrderRecord = {
+      id: randomUUID(),
+      status: "completed",
+      valid,
+      createdAt: now,
+      paidAt: now,
+      orderContainerId: randomUUID(),
+      correctsRefundId: refund.id,
+    }
+    this.orders.set(record.id, record)
+    refund.amount -= valid.amount
+    refund.correctionOrderId = record.id
+    refund.status = "created"
+    this.scheduleRefundCompletion(refund)
+    return this.orderWire(record)
   }
 
   // ---- shipments ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 import { Sandbox, startSandbox } from "../index"
-import { call, uniqueId, vatOrder } from "./helpers"
+import { call, documentedOrder, uniqueId, vatOrder } from "./helpers"
 
 const ORDER = "/v3/billing/api/order/order"
 const REFUND = "/v3/billing/api/order/refund-order"
 const SHIPMENT = "/v3/billing/api/order/shipment"
+const CORRECTION = "/v3/billing/api/order/correction-order"
 
 type Line = Record<string, any>
 
@@ -135,6 +136,78 @@ describe("sandbox refunds and shipments", () => {
       expect(byNumber.body.data.map((r: { id: string }) => r.id)).toEqual([created.id])
       const byId = await call(base, "GET", `/v3/filter/api/order/refund-order?id=${created.id}`)
       expect(byId.body.data[0].status).toBe("completed")
+    })
+
+    describe("refunds with a fee (correction orders)", () => {
+      /** A 150.00 restocking fee at 20% VAT: 25.00 of it is VAT. */
+      const feeLine = { sku: "fee", name: "Удержание за возврат", measure: "шт", measureCode: "796", quantity: 1, amount: 150, amountWoVat: 125, totalAmount: 150, totalVatAmount: 25, vatCode: "RUS_VAT20", type: "service", paymentType: "full_payment" }
+      const correctionOf = (refundId: string, overrides: Record<string, unknown> = {}) =>
+        documentedOrder({ description: "Удержание при возврате", parentId: refundId, amount: 150, vatAmount: 25, basketItems: [feeLine], ...overrides })
+
+      it("recalculates a draft refund to its amount minus the correction and pays it out", async () => {
+        const order = await paidOrder()
+        const draft = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))).body.data
+        expect(draft).toMatchObject({ status: "draft", amount: 1200 })
+        const reply = await call(base, "POST", CORRECTION, correctionOf(draft.id))
+        expect(reply.status).toBe(200)
+        expect(reply.body.data).toMatchObject({ parentId: draft.id, amount: 150, vatAmount: 25, status: "completed" })
+        const [refund] = sandbox.refunds()
+        // The buyer gets 1200 − 150; the refund keeps its whole line for the fiscal "ВОЗВРАТ 100%" receipt.
+        expect(refund).toMatchObject({ id: draft.id, amount: 1050, vatAmount: 200, status: "completed" })
+        expect(refund.basketItems).toEqual([expect.objectContaining({ sku: "SKU-1", totalAmount: 1200 })])
+        // The whole router line is spent from the refundable basket, not just the payout.
+        const left = (await call(base, "GET", `/v3/billing/api/order/order/${order.id}/refund-basket-item`)).body.data
+        expect(left.find((l: Line) => l.sku === "SKU-1").availableAmount).toBe(2400)
+        // The correction order is listed like an order, so a lost answer can be looked up by merchantOrderId.
+        const listed = await call(base, "GET", `/v3/filter/api/order/order?merchantOrderId=${reply.body.data.merchantOrderId}`)
+        expect(listed.body.data.map((o: Line) => o.id)).toEqual([reply.body.data.id])
+      })
+
+      it("corrects only a draft refund, and only once", async () => {
+        const order = await paidOrder()
+        const created = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)]))).body.data
+        const notDraft = await call(base, "POST", CORRECTION, correctionOf(created.id))
+        expect(notDraft.status).toBe(422)
+        expect(notDraft.body.error.code).toBe("wrong_order_status")
+        const draft = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))).body.data
+        expect((await call(base, "POST", CORRECTION, correctionOf(draft.id))).status).toBe(200)
+        const twice = await call(base, "POST", CORRECTION, correctionOf(draft.id))
+        expect(twice.status).toBe(422)
+        expect(twice.body.error.code).toBe("wrong_order_status")
+        expect(sandbox.refunds().find((r) => r.id === draft.id)!.amount).toBe(1050)
+      })
+
+      it("refuses a correction without a refund, of an unknown refund, in another currency or not below the refund", async () => {
+        const order = await paidOrder()
+        const draft = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))).body.data
+        const noParent = await call(base, "POST", CORRECTION, correctionOf(draft.id, { parentId: undefined }))
+        expect([noParent.status, noParent.body.error.fields[0].name]).toEqual([422, "parentId"])
+        const unknown = await call(base, "POST", CORRECTION, correctionOf("00000000-0000-0000-0000-000000000000"))
+        expect(unknown.status).toBe(404)
+        const usd = await call(base, "POST", CORRECTION, correctionOf(draft.id, { currencyId: "USD" }))
+        expect(usd.body.error.code).toBe("wrong_currency")
+        const whole = { ...feeLine, amount: 1200, amountWoVat: 1000, totalAmount: 1200, totalVatAmount: 200 }
+        const all = await call(base, "POST", CORRECTION, correctionOf(draft.id, { amount: 1200, vatAmount: 200, basketItems: [whole] }))
+        expect([all.status, all.body.error.fields[0].name]).toEqual([422, "amount"])
+        expect(sandbox.refunds()[0]).toMatchObject({ status: "draft", amount: 1200 })
+      })
+
+      it("checks the correction's lines and totals like any order", async () => {
+        const order = await paidOrder()
+        const draft = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))).body.data
+        const wrongVat = await call(base, "POST", CORRECTION, correctionOf(draft.id, { vatAmount: 20, basketItems: [{ ...feeLine, totalVatAmount: 20 }] }))
+        expect(wrongVat.status).toBe(422)
+        const wrongTotal = await call(base, "POST", CORRECTION, correctionOf(draft.id, { amount: 149.99 }))
+        expect(wrongTotal.status).toBe(422)
+        const noCustomer = await call(base, "POST", CORRECTION, correctionOf(draft.id, { customer: undefined }))
+        expect(noCustomer.status).toBe(422)
+        const first = correctionOf(draft.id)
+        const other = (await call(base, "POST", REFUND, refundOf(order.id, [oneRouter(order)], { status: "draft" }))).body.data
+        expect((await call(base, "POST", CORRECTION, first)).status).toBe(200)
+        const reused = await call(base, "POST", CORRECTION, correctionOf(other.id, { merchantOrderId: first.merchantOrderId }))
+        expect(reused.body.error.code).toBe("merchant_order_id_duplicate")
+        expect(sandbox.refunds().find((r) => r.id === other.id)!.status).toBe("draft")
+      })
     })
 
     it("completes refunds after the configured delay", async () => {
