@@ -333,6 +333,38 @@ export class InvoiceboxClient {
     return { refund: result.entity, recovered: result.recovered }
   }
 
+  /**
+   * `POST /billing/api/order/correction-order` (docs refund/correction.md): the fee / penalty
+   * order of a refund with a fee; `parentId` is the draft refund's id. Not resent on an unknown
+   * outcome: see `createOrRecoverCorrectionOrder`.
+   */
+  async createCorrectionOrder(req: CreateOrderRequest & { parentId: string }): Promise<InvoiceboxOrder> {
+    requireText(req.parentId, "createCorrectionOrder", "parentId")
+    const spec: RequestSpec = { operation: "createCorrectionOrder", method: "POST", path: "/billing/api/order/correction-order", body: req }
+    return this.expectEntity<InvoiceboxOrder>(spec, await this.request(spec))
+  }
+
+  /**
+   * Like `createOrRecoverOrder` for a correction order: a lost answer is resolved by looking the
+   * order up by its `merchantOrderId`; only an order correcting this very refund counts.
+   */
+  async createOrRecoverCorrectionOrder(req: CreateOrderRequest & { parentId: string }): Promise<RecoveredOrder> {
+    const lookup = async () => {
+      const order = await this.findOrderByMerchantOrderId(req.merchantOrderId, req.merchantId)
+      if (!order) return null
+      if (order.parentId && order.parentId !== req.parentId) {
+        throw new InvoiceboxValidationError(
+          `Invoicebox createOrRecoverCorrectionOrder failed: merchant_order_id_duplicate — ${req.merchantOrderId} corrects another refund`,
+          { code: "merchant_order_id_duplicate" }
+        )
+      }
+      this.warnOnDrift("order", req.merchantOrderId, order, req)
+      return order
+    }
+    const result = await this.createOrRecover("createOrRecoverCorrectionOrder", () => this.createCorrectionOrder(req), lookup)
+    return { order: result.entity, recovered: result.recovered }
+  }
+
   /** `GET /filter/api/order/refund-order`; one page. */
   async findRefunds(filter: RefundFilter = {}, paging: PageRequest = {}): Promise<Page<InvoiceboxRefund>> {
     return this.findPage<InvoiceboxRefund>("findRefunds", "/filter/api/order/refund-order", { ...filter }, paging)

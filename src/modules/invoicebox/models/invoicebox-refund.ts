@@ -33,11 +33,25 @@ export const InvoiceboxRefund = model
     description: model.text().nullable(),
     error: model.text().nullable(),
     invoicebox_created_at: model.dateTime().nullable(),
+    /**
+     * A refund with a fee (docs refund/correction.md): what the draft refund took back from the
+     * invoice (the goods' value); `amount_kopecks` is what the buyer gets, gross − fee.
+     */
+    gross_kopecks: model.bigNumber().nullable(),
+    fee_kopecks: model.bigNumber().nullable(),
+    fee_vat_kopecks: model.bigNumber().nullable(),
+    /** The fee line as the merchant chose it: `{ name, vat_code, type }`. */
+    fee_line: model.json().nullable(),
+    /** The correction order's merchantOrderId, fixed when the row is written, so a retry sends the same one. */
+    correction_merchant_order_id: model.text().nullable(),
+    /** Null until Invoicebox answered the correction order (or while that answer is unknown). */
+    correction_order_id: model.text().nullable(),
   })
   .indexes([
     { on: ["merchant_order_id"], unique: true },
     { on: ["invoicebox_refund_id"], unique: true, where: "invoicebox_refund_id IS NOT NULL" },
     { on: ["medusa_refund_id"], unique: true, where: "medusa_refund_id IS NOT NULL" },
+    { on: ["correction_merchant_order_id"], unique: true, where: "correction_merchant_order_id IS NOT NULL" },
     { on: ["payment_id"] },
     { on: ["invoicebox_order_id"] },
   ])
