@@ -95,6 +95,105 @@ medusaIntegrationTestRunner({
         expect(sandboxRefunds(invoiceId)).toHaveLength(1)
       })
 
+      describe("with a fee (draft refund + correction order)", () => {
+        const withFee = (orderId: string, body: Record<string, unknown>) =>
+          api.post(`/admin/invoicebox/orders/${orderId}/refund-with-fee`, body, admin).catch((e) => {
+            throw Object.assign(new Error(`refund with fee failed: ${e.response?.status} ${JSON.stringify(e.response?.data)}`), { response: e.response })
+          })
+        /** 1000.55 of goods back, 123.45 kept as a restocking fee at 20 % VAT (20.58 of it VAT): the buyer gets 877.10. */
+        const form = (key?: string) => ({
+          amount: 1000.55,
+          fee: { amount: 123.45, name: "Сбор за возврат / Restocking fee", vat_code: "RUS_VAT20", type: "service" },
+          note: "Вскрытая упаковка",
+          ...(key ? { idempotency_key: key } : {}),
+        })
+        const corrections = (refundId: string) => env.sandbox().orders().filter((o) => o.parentId === refundId)
+
+        it("refunds the goods minus the fee, with the fee as a correction order, booked and shown kopeck-exact", async () => {
+          const { order, invoiceId } = await paidOrder()
+          const { data } = await withFee(order.id, form())
+          const [r] = sandboxRefunds(invoiceId)
+          expect(sandboxRefunds(invoiceId)).toHaveLength(1)
+          // The refund names goods worth the full 1000.55 (the return receipt) and pays out 877.10.
+          expect(r.basketItems.reduce((s: number, l: any) => s + kop(l.totalAmount), 0)).toBe(100055)
+          expect(kop(r.amount)).toBe(87710)
+          expect(r.status).toBe("completed")
+          const [c] = corrections(r.id)
+          expect(corrections(r.id)).toHaveLength(1)
+          expect([kop(c.amount), kop(c.vatAmount), c.status]).toEqual([12345, 2058, "completed"])
+          expect(c.basketItems).toEqual([
+            expect.objectContaining({ name: "Сбор за возврат / Restocking fee", vatCode: "RUS_VAT20", type: "service", quantity: 1, totalAmount: 123.45, totalVatAmount: 20.58 }),
+          ])
+          const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+          expect(c.customer).toEqual(invoice.customer)
+
+          const o = await adminOrder(order.id)
+          const refunds = o.payment_collections[0].payments[0].refunds
+          expect(refunds.map((x: any) => Number(x.amount))).toEqual([877.1])
+          expect(o.payment_status).toBe("partially_refunded")
+
+          const view = (await api.get(`/admin/invoicebox/orders/${order.id}`, admin)).data
+          const shown = view.invoices[0].refunds
+          expect(shown).toHaveLength(1)
+          expect(shown[0]).toMatchObject({ id: r.id, amount_kopecks: 87710, medusa_refund_id: refunds[0].id })
+          expect(shown[0].fee).toEqual({
+            gross_kopecks: 100055,
+            fee_kopecks: 12345,
+            fee_vat_kopecks: 2058,
+            name: "Сбор за возврат / Restocking fee",
+            vat_code: "RUS_VAT20",
+            type: "service",
+            correction_order_id: c.id,
+          })
+          expect(data.view.invoices[0].refunds[0].fee.correction_order_id).toBe(c.id)
+        })
+
+        it("a correction committed by Invoicebox whose answer was lost is made once", async () => {
+          const { order, invoiceId } = await paidOrder()
+          env.sandbox().injectFault({ method: "POST", path: "/billing/api/order/correction-order", mode: "commit-then-drop", count: 1 })
+          await withFee(order.id, form())
+          const refunds = sandboxRefunds(invoiceId)
+          expect(refunds).toHaveLength(1)
+          expect(corrections(refunds[0].id)).toHaveLength(1)
+          expect(kop(refunds[0].amount)).toBe(87710)
+          expect((await adminOrder(order.id)).payment_collections[0].payments[0].refunds).toHaveLength(1)
+        })
+
+        it("after a failed correction the admin's retry finishes the same draft: one refund, one fee", async () => {
+          const { order, invoiceId } = await paidOrder()
+          // Both the first send and its one resend fail: the provider gives up, Medusa rolls its refund back.
+          env.sandbox().injectFault({ method: "POST", path: "/billing/api/order/correction-order", mode: "500", count: 2 })
+          const key = `form-${Date.now()}`
+          const failed = await withFee(order.id, form(key)).catch((e) => e)
+          expect(failed.response.status).toBeGreaterThanOrEqual(400)
+          expect(sandboxRefunds(invoiceId).map((r) => r.status)).toEqual(["draft"])
+          expect((await adminOrder(order.id)).payment_collections[0].payments[0].refunds ?? []).toHaveLength(0)
+
+          await withFee(order.id, form(key))
+          const refunds = sandboxRefunds(invoiceId)
+          expect(refunds).toHaveLength(1)
+          expect(corrections(refunds[0].id)).toHaveLength(1)
+          expect(kop(refunds[0].amount)).toBe(87710)
+          const booked = (await adminOrder(order.id)).payment_collections[0].payments[0].refunds
+          expect(booked.map((x: any) => Number(x.amount))).toEqual([877.1])
+
+          // The same form once more (its answer lost in the browser): nothing new anywhere.
+          const again = await withFee(order.id, form(key))
+          expect(again.data.medusa_refund_id).toBe(booked[0].id)
+          expect(sandboxRefunds(invoiceId)).toHaveLength(1)
+          expect(corrections(refunds[0].id)).toHaveLength(1)
+          expect((await adminOrder(order.id)).payment_collections[0].payments[0].refunds).toHaveLength(1)
+        })
+
+        it("refuses a fee not below the refund, and nothing reaches Invoicebox", async () => {
+          const { order, invoiceId } = await paidOrder()
+          const err = await withFee(order.id, { ...form(), fee: { ...form().fee, amount: 1000.55 } }).catch((e) => e)
+          expect(err.response.status).toBe(400)
+          expect(err.response.data.message).toContain("/")
+          expect(sandboxRefunds(invoiceId)).toHaveLength(0)
+        })
+      })
+
       it("refunding a received return names exactly the returned line and quantity", async () => {
         const { order, invoiceId, payment } = await paidOrder()
         const cartridge = order.items.find((i: any) => i.variant_sku === "CART-85A")

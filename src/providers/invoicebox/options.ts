@@ -57,7 +57,23 @@ export interface InvoiceboxProviderOptions {
   notificationTransport?: NotificationTransport
   /** The WebSocket gate; default wss://ws-gate.invoicebox.ru/v3/gate/rpc (the sandbox's own gate for a loopback apiUrl). */
   webSocketUrl?: string
+  /**
+   * A received return refunded for less than its goods are worth on the invoice keeps the
+   * difference as a fee line (a refund with a correction order, docs refund/correction.md), so the
+   * fiscal documents show a full return plus the fee. Default false: the refund is a plain partial one.
+   */
+  returnFee?: boolean
+  /** The fee line's name (default «Удержание при возврате товара»). */
+  returnFeeName?: string
+  /** The fee line's VAT code (default VATNONE). */
+  returnFeeVatCode?: FeeVatCode
+  /** The fee line's item type (default service). */
+  returnFeeItemType?: "service" | "commodity"
 }
+
+/** VAT codes a fee line may carry: the rates with VAT included in the price. */
+export const FEE_VAT_CODES = ["VATNONE", "RUS_VAT0", "RUS_VAT5", "RUS_VAT7", "RUS_VAT10", "RUS_VAT20", "RUS_VAT22"] as const
+export type FeeVatCode = (typeof FEE_VAT_CODES)[number]
 
 export type NotificationTransport = "http" | "websocket" | "both"
 
@@ -109,6 +125,10 @@ export const OPTION_DEFAULTS = {
   registerShipments: true,
   timeoutMs: 15000,
   notificationTransport: "http" as NotificationTransport,
+  returnFee: false,
+  returnFeeName: "Удержание при возврате товара",
+  returnFeeVatCode: "VATNONE" as FeeVatCode,
+  returnFeeItemType: "service" as const,
 }
 
 export type ResolvedOptions = InvoiceboxProviderOptions & typeof OPTION_DEFAULTS
@@ -183,6 +203,13 @@ export function optionProblems(options: Record<string, unknown>): string[] {
   if (options.languageId !== undefined && options.languageId !== "ru" && options.languageId !== "en")
     problems.push(`languageId must be "ru" or "en"`)
   problems.push(...transportProblems(options))
+  if (options.returnFee !== undefined && typeof options.returnFee !== "boolean") problems.push("returnFee must be true or false")
+  if (options.returnFeeVatCode !== undefined && !(FEE_VAT_CODES as readonly unknown[]).includes(options.returnFeeVatCode))
+    problems.push(`returnFeeVatCode must be one of ${FEE_VAT_CODES.join(", ")}`)
+  if (options.returnFeeItemType !== undefined && options.returnFeeItemType !== "service" && options.returnFeeItemType !== "commodity")
+    problems.push(`returnFeeItemType must be "service" or "commodity"`)
+  if (options.returnFeeName !== undefined && (typeof options.returnFeeName !== "string" || !options.returnFeeName.trim() || options.returnFeeName.length > 500))
+    problems.push("returnFeeName must be a text of 1..500 characters")
   return problems
 }
 

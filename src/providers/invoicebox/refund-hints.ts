@@ -13,6 +13,12 @@ export interface RefundContext {
   description: string
   /** Returned goods by SKU, when the refund pays for a received return. */
   returned?: Map<string, number>
+  /** The received return those goods came back with. */
+  returnId?: string
+  /** The Medusa order's number, for the texts Invoicebox shows. */
+  orderNumber?: string
+  /** The Medusa refund's metadata (the admin's refund with a fee puts its key there). */
+  metadata?: Record<string, unknown> | null
   /** True when no Medusa refund with this id exists (a failed attempt Medusa rolled back). */
   isMedusaRefundGone(refundId: string): Promise<boolean>
 }
@@ -38,18 +44,23 @@ export async function loadRefundContext(host: HintHost, refundId: string, data: 
   try {
     const { data: refunds } = await query.graph({
       entity: "refund",
-      fields: ["id", "note", "payment_id", "refund_reason.label", "payment.payment_collection_id"],
+      fields: ["id", "note", "metadata", "payment_id", "refund_reason.label", "payment.payment_collection_id"],
       filters: { id: refundId },
     })
     const refund = refunds[0]
     if (!refund) return fallback
     const order = await returnedOrder(query, refund.payment?.payment_collection_id)
     const reason = [refund.refund_reason?.label, refund.note].filter(Boolean).join("; ")
+    const received = lastReceivedReturn(order)
+    const orderNumber = String(order?.display_id ?? data.merchant_order_id)
     return {
       paymentId: refund.payment_id,
       note: refund.note ?? null,
-      description: `Возврат по заказу №${order?.display_id ?? data.merchant_order_id}${reason ? `: ${reason}` : ""}`,
-      returned: receivedGoods(order),
+      description: `Возврат по заказу №${orderNumber}${reason ? `: ${reason}` : ""}`,
+      returned: receivedGoods(received),
+      returnId: received?.id,
+      orderNumber,
+      metadata: refund.metadata ?? null,
       isMedusaRefundGone,
     }
   } catch (e) {
@@ -65,6 +76,7 @@ async function returnedOrder(query: Query, paymentCollectionId: string | undefin
     fields: [
       "order.id",
       "order.display_id",
+      "order.returns.id",
       "order.returns.status",
       "order.returns.received_at",
       "order.returns.items.*",
@@ -76,11 +88,14 @@ async function returnedOrder(query: Query, paymentCollectionId: string | undefin
   return collections[0]?.order
 }
 
-/** The goods of the last received return, by SKU (the refund pays for them). */
-function receivedGoods(order: any): Map<string, number> {
-  const received = (order?.returns ?? [])
+function lastReceivedReturn(order: any): any {
+  return (order?.returns ?? [])
     .filter((r: any) => r.received_at)
     .sort((a: any, b: any) => String(b.received_at).localeCompare(String(a.received_at)))[0]
+}
+
+/** The goods of the last received return, by SKU (the refund pays for them). */
+function receivedGoods(received: any): Map<string, number> {
   const returned = new Map<string, number>()
   for (const it of received?.items ?? []) {
     const sku = it.item?.variant_sku ?? it.item?.variant_id

@@ -14,6 +14,7 @@ import { rootContainer } from "../../lib/medusa-internals"
 import { invoiceboxModule } from "../../lib/plugin-module"
 import type InvoiceboxModuleService from "../../modules/invoicebox/service"
 import { userError } from "./messages"
+import { feeFor, refundWithFeeLocked } from "./refund-fee"
 import { loadRefundContext, type RefundContext } from "./refund-hints"
 import type { InvoiceboxPaymentData } from "./session-data"
 import type InvoiceboxProviderService from "./service"
@@ -70,6 +71,8 @@ async function refundLocked(
   ctx: RefundContext
 ): Promise<void> {
   const invoiceId = data.invoicebox_order_id
+  const withFee = await feeFor(provider, store, data, amount, refundId, ctx)
+  if (withFee) return refundWithFeeLocked(provider, store, data, amount, refundId, ctx, withFee.fee, withFee.available)
   const [mine] = await store.listInvoiceboxRefunds({ merchant_order_id: refundId })
   if (mine && mine.status !== "failed" && mine.status !== "sending") return // the same Medusa refund, retried
 

@@ -38,13 +38,28 @@ export interface AdminInvoiceView {
 
 export interface AdminRefundView {
   id: string
+  /** What the buyer gets back (for a refund with a fee: the goods' value minus the fee). */
   amount_kopecks: number
+  /** A refund with a fee (docs refund/correction.md): the fee line and its correction order. */
+  fee: AdminRefundFeeView | null
   status: string
   source: "medusa" | "cabinet" | "invoicebox"
   medusa_refund_id: string | null
   note: string | null
   reason: string | null
   created_at: string | null
+}
+
+export interface AdminRefundFeeView {
+  /** What the refund took back from the invoice: amount_kopecks + fee_kopecks. */
+  gross_kopecks: number
+  fee_kopecks: number
+  fee_vat_kopecks: number | null
+  name: string
+  vat_code: string
+  type: string
+  /** Null until Invoicebox confirmed the correction order. */
+  correction_order_id: string | null
 }
 
 export interface AdminShipmentView {
@@ -169,6 +184,7 @@ function mergeRefunds(session: LoadedSession, rows: RefundRow[], live: Invoicebo
     out.set(r.invoicebox_refund_id ?? r.merchant_order_id, {
       id: r.invoicebox_refund_id ?? r.merchant_order_id,
       amount_kopecks: Number(r.amount_kopecks),
+      fee: feeView(r),
       status: r.status,
       source: r.source,
       medusa_refund_id: r.medusa_refund_id ?? null,
@@ -182,7 +198,9 @@ function mergeRefunds(session: LoadedSession, rows: RefundRow[], live: Invoicebo
     const amount = kopecksOf(r.amount)
     out.set(r.id, {
       id: r.id,
-      amount_kopecks: amount ?? known?.amount_kopecks ?? 0,
+      // A refund with a fee may read as its gross or as the payout: the row knows the payout.
+      amount_kopecks: known?.fee ? known.amount_kopecks : (amount ?? known?.amount_kopecks ?? 0),
+      fee: known?.fee ?? null,
       // Invoicebox is the authority on a refund's progress (created → completed).
       status: r.status,
       source: known?.source ?? "invoicebox",
@@ -193,6 +211,20 @@ function mergeRefunds(session: LoadedSession, rows: RefundRow[], live: Invoicebo
     })
   }
   return [...out.values()].sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)))
+}
+
+function feeView(r: RefundRow): AdminRefundFeeView | null {
+  if (r.fee_kopecks === null || r.fee_kopecks === undefined) return null
+  const line = (r.fee_line ?? {}) as { name?: string; vat_code?: string; type?: string }
+  return {
+    gross_kopecks: Number(r.gross_kopecks ?? Number(r.amount_kopecks) + Number(r.fee_kopecks)),
+    fee_kopecks: Number(r.fee_kopecks),
+    fee_vat_kopecks: r.fee_vat_kopecks === null || r.fee_vat_kopecks === undefined ? null : Number(r.fee_vat_kopecks),
+    name: line.name ?? "",
+    vat_code: line.vat_code ?? "",
+    type: line.type ?? "",
+    correction_order_id: r.correction_order_id ?? null,
+  }
 }
 
 function shipmentView(s: InvoiceboxShipment, fulfillments: AdminFulfillmentShipmentRecord[]): AdminShipmentView {
