@@ -1,15 +1,11 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
+import { INVOICEBOX_PROVIDER_PREFIX, isInvoiceboxProviderId } from "../core/provider-id"
 import { paymentProviderInstance, paymentProviderKeys } from "./medusa-internals"
 
-/** Medusa registers a provider as `pp_<identifier>_<id>`; the identifier of this plugin is `invoicebox`. */
-export const INVOICEBOX_PROVIDER_PREFIX = "pp_invoicebox_"
+export { INVOICEBOX_PROVIDER_PREFIX, isInvoiceboxProviderId }
 
 type Resolver = { resolve<T = unknown>(key: string): T }
-
-export function isInvoiceboxProviderId(id: unknown): id is string {
-  return typeof id === "string" && id.startsWith(INVOICEBOX_PROVIDER_PREFIX) && id.length > INVOICEBOX_PROVIDER_PREFIX.length
-}
 
 /** `shop2` → `pp_invoicebox_shop2`; a full id is returned as it is. */
 export function invoiceboxProviderId(idOrShort: string): string {

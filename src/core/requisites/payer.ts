@@ -27,7 +27,8 @@ export type ValidatePayerResult = { ok: true; payer: Payer } | { ok: false; erro
 
 export const PAYER_LIMITS = { name: 500, address: 1000, email: 100, phoneMin: 10, phoneMax: 15 } as const
 
-const LABELS: Record<string, [ru: string, en: string]> = {
+/** How each field is named in messages (and in the storefront kit's form). */
+export const PAYER_FIELD_LABELS: Record<string, [ru: string, en: string]> = {
   payer: ["Реквизиты плательщика", "Payer details"],
   type: ["Тип плательщика", "Payer type"],
   name: ["Наименование", "Name"],
@@ -44,7 +45,7 @@ const EMAIL_RE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
 const PHONE_SEPARATORS_RE = /[\s()+\-.]/g
 
 function fieldError(field: string, code: string, ru: string, en: string): FieldError {
-  const [labelRu, labelEn] = LABELS[field] ?? [field, field]
+  const [labelRu, labelEn] = PAYER_FIELD_LABELS[field] ?? [field, field]
   return { field, code, message_ru: `${labelRu}: ${ru}`, message_en: `${labelEn}: ${en}` }
 }
 

@@ -6,6 +6,7 @@ import {
   rublesToKopecks,
   toWireBasketItems,
   validatePayer,
+  formatPayerErrors,
   type Basket,
   type CreateOrderRequest,
   type InvoiceboxClient,
@@ -45,11 +46,8 @@ export function basketFingerprint(basket: Basket): string {
 export function validPayerOrThrow(input: unknown): Payer {
   const result = validatePayer(input)
   if (result.ok) return result.payer
-  throw userError(
-    "INVALID_DATA",
-    `Проверьте реквизиты плательщика: ${result.errors.map((e) => e.message_ru).join("; ")}`,
-    `Check the payer's details: ${result.errors.map((e) => e.message_en).join("; ")}`
-  )
+  const { ru, en } = formatPayerErrors(result.errors)
+  throw userError("INVALID_DATA", ru, en)
 }
 
 export function supportedCurrencyOrThrow(code: unknown): string {
