@@ -36,6 +36,16 @@ export interface InvoiceView {
     note: string | null
     reason: string | null
     created_at: string | null
+    /** A refund with a fee: the fee line and its correction order (see src/api/admin/invoicebox/order-view.ts). */
+    fee?: {
+      gross_kopecks: number
+      fee_kopecks: number
+      fee_vat_kopecks: number | null
+      name: string
+      vat_code: string
+      type: string
+      correction_order_id: string | null
+    } | null
   }>
   shipments: Array<{
     id: string

@@ -4,6 +4,7 @@ import { ArrowPath, ArrowUpRightOnBox } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text, toast } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { RefundFeeNote, RefundWithFeeSection } from "../components/refund-with-fee"
 import { QueryState } from "../lib/query-state"
 import { Row } from "../lib/row"
 import { adminFetch, type CheckStatusResponse, type InvoiceView, type OrderView } from "../lib/api"
@@ -153,6 +154,7 @@ function InvoiceBlock({ inv, fulfillments, lang }: { inv: InvoiceView; fulfillme
                     {formatDateTime(r.created_at, lang)} · {r.source === "cabinet" ? s.fromCabinet : s.fromMedusa}
                     {r.reason || r.note ? ` · ${[r.reason, r.note].filter(Boolean).join(": ")}` : ""}
                   </Text>
+                  {r.fee && <RefundFeeNote fee={r.fee} currency={i.currency} lang={lang} />}
                 </div>
               )
             })}
@@ -315,6 +317,9 @@ const InvoiceboxOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) =
       </div>
       <QueryState query={query} loading={s.loading} failed={s.loadFailed} lang={lang} />
       {current && view && <InvoiceBlock inv={current} fulfillments={view.fulfillments} lang={lang} />}
+      {current && view && (
+        <RefundWithFeeSection orderId={order.id} inv={current} lang={lang} onDone={(next) => queryClient.setQueryData<OrderView>(viewKey(order.id), next)} />
+      )}
       {view && <Timeline view={view} lang={lang} />}
       {others.length > 0 && (
         <div className="px-6 py-4">
