@@ -6,6 +6,7 @@
  * database error, signature verdicts) are not repeated here.
  */
 import { sql as adminSql } from "../helpers/pg"
+import { freshConnectionAgent, rawPost, type RawReply } from "../helpers/raw-post"
 import http from "node:http"
 import v8 from "node:v8"
 import vm from "node:vm"
@@ -608,7 +609,9 @@ medusaIntegrationTestRunner({
         expect(forged.length).toBeGreaterThan(9_900)
 
         const gc = exposeGc()
-        const agent = new http.Agent({ keepAlive: true, maxSockets: 32 })
+        // One connection per request: a keep-alive agent reused sockets the store closed while this
+        // process's event loop stalled on a loaded machine (read ECONNRESET; see freshConnectionAgent).
+        const agent = freshConnectionAgent(32)
         // A transport error names the case, so a reset can be traced to what provoked it.
         const send = (c: FuzzCase) =>
           rawPost(storePort, "/hooks/invoicebox", c.body, c.headers, agent).catch((e: Error & { code?: string }) => {
@@ -884,30 +887,6 @@ function requestArbitrary(valid: string, validSignature: string): fc.Arbitrary<F
 function trulySigned(body: Buffer, signature: string | undefined): boolean {
   if (signature === undefined) return false
   return signature.trim().toLowerCase() === signBody(body, RESILIENCE_NOTIFICATION_KEY)
-}
-
-interface RawReply {
-  status: number
-  contentType: string
-  body: string
-}
-
-function rawPost(port: number, path: string, body: Buffer, headers: Record<string, string>, agent: http.Agent): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path, method: "POST", agent, headers: { ...headers, "content-length": String(body.length) }, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on("data", (c) => chunks.push(c))
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }))
-        res.on("error", reject)
-      }
-    )
-    req.on("timeout", () => req.destroy(new Error("timed out")))
-    // The route answers an oversized body before reading it all; the rest may hit a closed socket.
-    req.on("error", (e) => reject(e))
-    req.end(body)
-  })
 }
 
 async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
