@@ -185,6 +185,46 @@ medusaIntegrationTestRunner({
           expect((await adminOrder(order.id)).payment_collections[0].payments[0].refunds).toHaveLength(1)
         })
 
+        it("a received return refunded for less than its goods keeps the difference as a fee line when the merchant opts in", async () => {
+          const options = resolveInvoiceboxProvider(getContainer(), "pp_invoicebox_invoicebox").options
+          options.returnFee = true
+          try {
+            const { order, invoiceId, payment } = await paidOrder()
+            const cartridge = order.items.find((i: any) => i.variant_sku === "CART-85A")
+            await api.post(
+              `/admin/orders/${order.id}/fulfillments`,
+              { items: order.items.map((i: any) => ({ id: i.id, quantity: i.quantity })), location_id: seed.stockLocationId },
+              admin
+            )
+            const { data: created } = await api.post(`/admin/returns`, { order_id: order.id, location_id: seed.stockLocationId }, admin)
+            const returnId = created.return.id
+            await api.post(`/admin/returns/${returnId}/request-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
+            await api.post(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: seed.returnShippingOptionId }, admin)
+            await api.post(`/admin/returns/${returnId}/request`, {}, admin)
+            await api.post(`/admin/returns/${returnId}/receive`, {}, admin)
+            await api.post(`/admin/returns/${returnId}/receive-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
+            await api.post(`/admin/returns/${returnId}/receive/confirm`, {}, admin)
+            const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
+            const unit = kop((invoice.basketItems as any[]).find((l) => l.sku === "CART-85A").amount)
+            // The merchant refunds the cartridge minus 100.00 (e.g. a damaged box).
+            await refund(payment.id, (unit - 10000) / 100)
+            const [r] = sandboxRefunds(invoiceId)
+            expect(sandboxRefunds(invoiceId)).toHaveLength(1)
+            expect(r.basketItems.map((l: any) => [l.sku, l.quantity, kop(l.totalAmount)])).toEqual([["CART-85A", 1, unit]])
+            expect(kop(r.amount)).toBe(unit - 10000)
+            const [c] = corrections(r.id)
+            expect(corrections(r.id)).toHaveLength(1)
+            expect([kop(c.amount), kop(c.vatAmount)]).toEqual([10000, 0])
+            expect(c.basketItems).toEqual([expect.objectContaining({ name: "Удержание при возврате товара", vatCode: "VATNONE", type: "service" })])
+            const booked = (await adminOrder(order.id)).payment_collections[0].payments[0].refunds
+            expect(booked.map((x: any) => kop(x.amount))).toEqual([unit - 10000])
+            const view = (await api.get(`/admin/invoicebox/orders/${order.id}`, admin)).data
+            expect(view.invoices[0].refunds[0].fee).toMatchObject({ gross_kopecks: unit, fee_kopecks: 10000, correction_order_id: c.id })
+          } finally {
+            options.returnFee = false
+          }
+        })
+
         it("refuses a fee not below the refund, and nothing reaches Invoicebox", async () => {
           const { order, invoiceId } = await paidOrder()
           const err = await withFee(order.id, { ...form(), fee: { ...form().fee, amount: 1000.55 } }).catch((e) => e)

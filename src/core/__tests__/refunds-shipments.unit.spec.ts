@@ -1,5 +1,6 @@
 import fc from "fast-check"
-import { allocateRefund, planShipment, type BasketItem } from "../index"
+import { allocateRefund, planShipment, returnedValue, type BasketItem } from "../index"
+import { feeBasketItem } from "../../providers/invoicebox/refund-fee"
 
 const k = (rubles: number) => Math.round(rubles * 100)
 const rub = (kopecks: number) => kopecks / 100
@@ -81,6 +82,13 @@ describe("allocateRefund", () => {
     expect(lines.map((l) => [l.sku, l.quantity, l.totalAmount])).toEqual([["B", 1, 25.5]])
   })
 
+  it("values returned goods at what they are worth on the invoice, never more than is left", () => {
+    const basket = [line("A", 3, 1000), line("B", 2, 2550)]
+    expect(returnedValue(basket, new Map([["B", 1]]))).toBe(2550)
+    expect(returnedValue(basket, new Map([["A", 5], ["B", 2]]))).toBe(3000 + 5100)
+    expect(returnedValue(basket, new Map([["C", 1]]))).toBe(0)
+  })
+
   it("uses what is still refundable after earlier refunds (availableAmount)", () => {
     const basket = [{ ...line("A", 2, 1000), availableAmount: 5 }, line("B", 1, 700)]
     const lines = allocateRefund(basket, 1000)
@@ -127,5 +135,23 @@ describe("planShipment", () => {
     expect(first.map((l) => [l.quantity, l.totalAmount])).toEqual([[2, 6.66]])
     const second = planShipment({ invoiceLines: invoice, shippedLines: first, quantities: new Map([["A", 5]]) })
     expect(second.map((l) => [l.quantity, l.totalAmount])).toEqual([[1, 3.34]])
+  })
+})
+
+describe("feeBasketItem (the correction order's fee line)", () => {
+  it("is one unit worth exactly the fee, with the VAT inside it, for any fee and rate", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000_000 }), fc.constantFrom("VATNONE", "RUS_VAT0", "RUS_VAT10", "RUS_VAT20", "RUS_VAT22"), (fee, vat) => {
+        const l = feeBasketItem({ name: "Штраф", vat_code: vat as never, type: "service" }, fee, { measure: "шт", measureCode: "796" })
+        expect([l.quantity, k(l.totalAmount), k(l.amount)]).toEqual([1, fee, fee])
+        expect(k(l.amountWoVat) + k(l.totalVatAmount)).toBe(fee)
+        expectValidLine(l)
+      })
+    )
+  })
+
+  it("rounds the VAT of 123.45 at 20 % half-up to 20.58", () => {
+    const l = feeBasketItem({ name: " Сбор ", vat_code: "RUS_VAT20", type: "commodity" }, 12345, { measure: "шт", measureCode: "796" })
+    expect(l).toMatchObject({ name: "Сбор", totalVatAmount: 20.58, amountWoVat: 102.87, type: "commodity", paymentType: "full_payment" })
   })
 })

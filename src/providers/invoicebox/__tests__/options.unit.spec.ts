@@ -31,6 +31,10 @@ describe("validateOptions", () => {
     ["paymentTermMinutes", { ...valid, paymentTermMinutes: 60 * 24 * 31 }, /paymentTermMinutes/],
     ["notificationUrl", { ...valid, notificationUrl: "/hooks/invoicebox" }, /notificationUrl is not an absolute URL/],
     ["signatureAlgorithm", { ...valid, signatureAlgorithm: "sha-256" }, /signatureAlgorithm must be one of sha1, sha256, sha512/],
+    ["returnFee", { ...valid, returnFee: "yes" }, /returnFee must be true or false/],
+    ["returnFeeVatCode", { ...valid, returnFeeVatCode: "RUS_VAT20_ADDED" }, /returnFeeVatCode must be one of VATNONE/],
+    ["returnFeeItemType", { ...valid, returnFeeItemType: "fee" }, /returnFeeItemType must be "service" or "commodity"/],
+    ["returnFeeName", { ...valid, returnFeeName: "  " }, /returnFeeName must be a text/],
   ])("names %s when it is wrong", (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message)
   })
