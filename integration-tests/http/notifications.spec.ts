@@ -532,6 +532,77 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("stock checked when the money arrives (checkStockOnPayment)", () => {
+      /** A pay-first checkout of 2 stocked units, then the stock drops to 1 before the payment. */
+      async function soldOutCheckout() {
+        const variantId = await stockedVariant()
+        seed.products.push({ id: "stocked", handle: "stocked", title: "stocked", variantIds: [variantId], variantSkus: ["STOCKED-1"] })
+        const result = await checkout([{ handle: "stocked", quantity: 2 }])
+        expect(result.orderId).toBeUndefined()
+        const query = container().resolve(ContainerRegistrationKeys.QUERY)
+        const { data } = await query.graph({ entity: "product_variant", fields: ["inventory_items.inventory_item_id"], filters: { id: variantId } })
+        const inventoryItemId = (data[0] as any).inventory_items[0].inventory_item_id
+        await container()
+          .resolve(Modules.INVENTORY)
+          .updateInventoryLevels([{ inventory_item_id: inventoryItemId, location_id: seed.stockLocationId, stocked_quantity: 1 }])
+        return result
+      }
+
+      /** Waits for the reversal that runs after the reply (not a timing assertion: no deadline is tested). */
+      async function until<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
+        for (let i = 0; i < 150; i++) {
+          const value = await read()
+          if (value) return value
+          await new Promise((r) => setTimeout(r, 200))
+        }
+        throw new Error("condition not reached")
+      }
+
+      it("sold out between invoice and payment: shipping_unavailable, no order, guarantee payment reversed, reason in the ledger", async () => {
+        await withOptions({ requirePaymentBeforeOrder: true, checkStockOnPayment: true }, async () => {
+          const { invoice, cartId, session } = await soldOutCheckout()
+          await sandbox().pay(invoice.id, { guarantee: true })
+          const [paid] = sandbox().deliveries().filter((d) => d.orderId === invoice.id)
+          expect(paid.outcome).toBe("rejected")
+          expect(JSON.parse(paid.reply!)).toMatchObject({ status: "error", code: "shipping_unavailable" })
+          expect(JSON.parse(paid.reply!).message).toContain("нет в нужном количестве")
+          expect(await orderOfCart(cartId)).toBeUndefined()
+          const rows = await ledger(invoice.id)
+          expect(rows.find((r) => r.status === "completed")).toMatchObject({ verdict: "shipping_unavailable", payment_session_id: session.id })
+          expect(rows.find((r) => r.status === "completed").message).toContain("out of stock: 2 needed, 1 available")
+
+          // Reversed by DELETE (a guarantee payment), no refund; the cancellation notice cancels the session.
+          await until(() => sandbox().orders().find((o) => o.id === invoice.id && o.status === "canceled"))
+          expect(sandbox().refunds().filter((r) => r.parentId === invoice.id)).toHaveLength(0)
+          await until(async () => (await sessionState(session.id)).status === "canceled")
+          expect(await orderOfCart(cartId)).toBeUndefined()
+        })
+      })
+
+      it("an ordinary payment cannot be reversed: it is refunded in full, once", async () => {
+        await withOptions({ requirePaymentBeforeOrder: true, checkStockOnPayment: true }, async () => {
+          const { invoice, cartId } = await soldOutCheckout()
+          await sandbox().pay(invoice.id)
+          expect(sandbox().deliveries().filter((d) => d.orderId === invoice.id).map((d) => d.error)).toEqual(["shipping_unavailable"])
+          const refund = await until(() => sandbox().refunds().find((r) => r.parentId === invoice.id))
+          expect(Math.round(refund.amount * 100)).toBe(Math.round(invoice.amount * 100))
+          expect(refund.merchantOrderId).toBe(`undeliverable:${invoice.id}`)
+          expect(sandbox().orders().find((o) => o.id === invoice.id)!.status).toBe("completed")
+          expect(await orderOfCart(cartId)).toBeUndefined()
+        })
+      })
+
+      it("option off (default): the same payment is not refused with shipping_unavailable", async () => {
+        await withOptions({ requirePaymentBeforeOrder: true }, async () => {
+          const { invoice } = await soldOutCheckout()
+          await sandbox().pay(invoice.id, { guarantee: true })
+          const [paid] = sandbox().deliveries().filter((d) => d.orderId === invoice.id)
+          expect(paid.error).not.toBe("shipping_unavailable")
+          expect(sandbox().orders().find((o) => o.id === invoice.id)!.status).toBe("completed")
+        })
+      })
+    })
+
     describe("reconciliation job", () => {
       it("captures an order whose paid notification was lost, in one run", async () => {
         const { reconcileInvoiceboxPayments } = await import("../../src/jobs/invoicebox-reconcile")

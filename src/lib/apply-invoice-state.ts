@@ -15,6 +15,7 @@ import { bilingual, type InvoiceboxVerdict } from "./invoicebox-verdict"
 import { updatePaymentSessionRow } from "./medusa-internals"
 import { invoiceboxModule } from "./plugin-module"
 import { registerWaitingShipments } from "./shipments"
+import { findUndeliverable, scheduleReversal } from "./stock-check"
 
 export { INVOICEBOX_MODULE }
 
@@ -298,11 +299,13 @@ async function decide(
   let message: string | undefined
   switch (mapOrderStatus(status)) {
     case "captured":
+      await refuseUndeliverable(container, provider, ctx, invoice, logger)
       ;({ effect, ctx } = await settle(container, ctx, PaymentActions.SUCCESSFUL, deadline))
       state.ctx = ctx
       if (ctx.order) await registerWaitingShipments(container, provider, ctx.order.id)
       break
     case "authorized":
+      await refuseUndeliverable(container, provider, ctx, invoice, logger)
       ;({ effect, ctx } = await settle(container, ctx, PaymentActions.AUTHORIZED, deadline))
       state.ctx = ctx
       break
@@ -316,6 +319,28 @@ async function decide(
       break // created, draft, processing: still waiting for the money
   }
   return { verdict: "success", effect, message, appliedStatus: status }
+}
+
+/**
+ * checkStockOnPayment: money for a cart that can no longer become an order is refused with
+ * `shipping_unavailable` (docs merchant/notification/shipping-unavailable.md:46-54), so the payment
+ * page tells the buyer at once, and the payment is reversed or refunded after the reply. The
+ * ledger row keeps the reason. Only carts without an order: an order placed before payment has
+ * its stock reserved already.
+ */
+async function refuseUndeliverable(
+  container: MedusaContainer,
+  provider: InvoiceboxProviderService,
+  ctx: SessionContext,
+  invoice: InvoiceLike,
+  logger: Logger
+): Promise<void> {
+  if (!provider.options.checkStockOnPayment || !ctx.cartId || ctx.order || isCaptured(ctx.payment)) return
+  const why = await findUndeliverable(container, ctx.cartId)
+  if (!why) return
+  logger.warn(`Invoicebox: invoice ${invoice.id} was paid but cart ${ctx.cartId} cannot be completed (${why.reason}); answering shipping_unavailable and reversing the payment`)
+  scheduleReversal(container, provider, invoice.id, why)
+  throw new Verdict("shipping_unavailable", why.message)
 }
 
 /** The session must be one of this provider's: another shop's key cannot settle it. */

@@ -8,6 +8,11 @@ export type InvoiceboxErrorCode =
   | "order_wrong_amount"
   | "order_already_paid"
   | "out_of_service"
+  /**
+   * The paid cart can no longer be delivered (docs merchant/notification/shipping-unavailable.md:48-54):
+   * the payment page tells the buyer at once; the store then reverses or refunds the payment itself.
+   */
+  | "shipping_unavailable"
 
 export type InvoiceboxVerdict = "success" | InvoiceboxErrorCode
 

@@ -58,6 +58,8 @@ export interface NotifierOptions {
   /** The WebSocket gate; without it notifications go by HTTP only. */
   gate?: GateChannel
   logger?: (line: string) => void
+  /** Told of every final error verdict (a rejected delivery), e.g. to mark `shipping_unavailable`. */
+  onVerdict?: (orderId: string, status: string, code: string) => void
 }
 
 /** The part of the sandbox's gate the notifier calls. */
@@ -181,6 +183,7 @@ export class Notifier {
     const retriesLeft = attempt < this.options.attempts && !this.closed
     const willRetry = result.outcome === "failed" && retriesLeft
     const entry = this.record(notification, attempt, { ...result, willRetry })
+    if (entry.outcome === "rejected" && entry.error) this.options.onVerdict?.(notification.orderId, notification.status, entry.error)
     if (willRetry) {
       const delays = this.options.delaysMs
       const delay = delays.length === 0 ? 0 : delays[Math.min(attempt - 1, delays.length - 1)]

@@ -89,6 +89,7 @@ export function renderPaymentPage(order: SandboxOrder): string {
   const actions =
     order.status === "created"
       ? `<form method="post" action="/pay/${escapeHtml(order.id)}/confirm"><button class="pay" type="submit">Оплатить</button></form>
+<form method="post" action="/pay/${escapeHtml(order.id)}/confirm"><input type="hidden" name="instrument" value="guarantee"><button type="submit">Оплатить гарантийным платежом</button></form>
 <form method="post" action="/pay/${escapeHtml(order.id)}/decline"><button type="submit">Отказаться</button></form>`
       : `<p><strong>Оплата невозможна: ${escapeHtml(STATUS_TEXT[order.status] ?? order.status)}.</strong></p>`
   return layout(
@@ -109,9 +110,10 @@ ${actions}`
   )
 }
 
-export function renderResultPage(order: SandboxOrder, note?: string): string {
-  const headline =
-    order.status === "completed"
+export function renderResultPage(order: SandboxOrder, note?: string, flags: { refused?: boolean } = {}): string {
+  const headline = flags.refused
+    ? "Оплата не может быть подтверждена"
+    : order.status === "completed"
       ? "Счёт оплачен"
       : order.status === "canceled"
         ? "Вы отказались от оплаты счёта"

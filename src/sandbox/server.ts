@@ -197,6 +197,8 @@ export class InvoiceboxSandbox implements Sandbox {
       delaysMs: options.notificationRetry?.delaysMs ?? DEFAULT_RETRY_DELAYS_MS,
       defaultUrl: options.notificationUrl,
       logger: options.logger,
+      // docs merchant/order/delete.md:91-93: the order keeps the shop's shipping_unavailable answer.
+      onVerdict: (orderId, status, code) => this.state.noteVerdict(orderId, status, code),
     })
     this.state = new SandboxState({
       merchantId: this.merchantId,
@@ -262,13 +264,14 @@ export class InvoiceboxSandbox implements Sandbox {
     return this.notifier.deliveries()
   }
 
-  private async transition(orderId: string, to: TransitionTarget): Promise<SandboxOrder> {
-    const { order, notified } = this.state.transition(orderId, to)
+  private async transition(orderId: string, to: TransitionTarget, payment: { guarantee?: boolean } = {}): Promise<SandboxOrder> {
+    const { order, notified } = this.state.transition(orderId, to, payment)
     await notified
     return this.state.getOrder(orderId) ?? order
   }
-  pay(orderId: string): Promise<SandboxOrder> {
-    return this.transition(orderId, "completed")
+  /** `guarantee`: paid with a guarantee instrument, which a later DELETE can reverse (docs merchant/order/delete.md:51-54). */
+  pay(orderId: string, payment: { guarantee?: boolean } = {}): Promise<SandboxOrder> {
+    return this.transition(orderId, "completed", payment)
   }
   /** The payer confirms with a deferred instrument: the order is `hold` until `pay` or `cancel`. */
   hold(orderId: string): Promise<SandboxOrder> {
@@ -457,7 +460,7 @@ export class InvoiceboxSandbox implements Sandbox {
         return ok(order)
       }
       if (method === "PUT") return ok(this.state.updateOrder(id, await readJson(call.req)))
-      const { order, notified } = this.state.transition(id, "canceled")
+      const { order, notified } = this.state.cancelOrder(id)
       // The answer does not wait for the shop: the shop may be busy calling this very API.
       notified.catch(() => undefined)
       return ok(order)
@@ -515,8 +518,11 @@ export class InvoiceboxSandbox implements Sandbox {
     if (transition && method === "POST" && Object.prototype.hasOwnProperty.call(TRANSITIONS, transition[2])) {
       const id = decodeURIComponent(transition[1])
       const to = TRANSITIONS[transition[2] as TransitionVerb]
+      const body = await readJson(call.req, { optional: true })
+      if (body !== undefined && !isObject(body)) throw new ApiError(400, "bad_request", "The body must be a JSON object")
+      const guarantee = to === "completed" && isObject(body) && body.guarantee === true
       const before = this.notifier.deliveries().length
-      const order = await this.transition(id, to)
+      const order = await this.transition(id, to, { guarantee })
       return ok(order, { deliveries: this.notifier.deliveries().slice(before).filter((entry) => entry.orderId === id) })
     }
     const refunds = /^\/orders\/([^/]+)\/refunds$/.exec(path)
@@ -627,12 +633,24 @@ export class InvoiceboxSandbox implements Sandbox {
       return this.html(call, 200, renderPaymentPage(order))
     }
     if (method !== "POST") return this.html(call, 405, renderResultPage(order, "Метод не поддерживается."))
-    await readBody(call.req)
+    const form = new URLSearchParams(await readBody(call.req))
     if (order.status !== "created") {
       return this.html(call, 409, renderResultPage(order, "Счёт уже нельзя оплатить или отклонить."))
     }
     const confirmed = match[2] === "confirm"
-    const after = await this.transition(id, confirmed ? "completed" : "canceled")
+    const after = await this.transition(id, confirmed ? "completed" : "canceled", { guarantee: form.get("instrument") === "guarantee" })
+    // docs merchant/notification/shipping-unavailable.md:52-54: on shipping_unavailable the page
+    // tells the payer the service cannot be provided and sends them to the shop's error page.
+    const refused = confirmed && this.state.refusedAsUndeliverable(id)
+    if (refused) {
+      const note = SHIPPING_UNAVAILABLE_NOTE
+      if (typeof after.failUrl === "string" && after.failUrl !== "") {
+        call.res.writeHead(303, { Location: after.failUrl, "Content-Length": 0 })
+        call.res.end()
+        return
+      }
+      return this.html(call, 200, renderResultPage(after, note, { refused: true }))
+    }
     const target = confirmed ? after.successUrl : after.failUrl
     if (typeof target === "string" && target !== "") {
       call.res.writeHead(303, { Location: target, "Content-Length": 0 })
@@ -642,6 +660,11 @@ export class InvoiceboxSandbox implements Sandbox {
     return this.html(call, 200, renderResultPage(after))
   }
 }
+
+/** What the payer reads when the shop answered shipping_unavailable (docs merchant/notification/shipping-unavailable.md:52-53). */
+export const SHIPPING_UNAVAILABLE_NOTE =
+  "Магазин не может поставить товар или оказать услугу. Оплата не подтверждена: гарантийный платёж будет отменён, " +
+  "иначе магазин вернёт деньги."
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return new InvoiceboxSandbox(options).listen()

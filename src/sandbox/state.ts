@@ -85,6 +85,13 @@ interface OrderRecord {
   orderContainerId: string
   /** Set for a correction order: the draft refund it corrects (its `parentId`). */
   correctsRefundId?: string
+  /**
+   * Paid with a guarantee instrument (pre-authorised card, guarantee fund, promised payment):
+   * cancelling such an order before its shipment returns the money (docs merchant/order/delete.md:51-54).
+   */
+  guarantee?: boolean
+  /** The shop answered the paid notification with `shipping_unavailable` (docs merchant/order/delete.md:91-93). */
+  shippingUnavailable?: boolean
 }
 
 interface RefundRecord {
@@ -291,12 +298,41 @@ export class SandboxState {
    * `completed` (the money arrived) or `canceled` (the hold is released). The returned promise
    * is the first notification attempt.
    */
-  transition(id: string, to: TransitionTarget): { order: SandboxOrder; notified: Promise<unknown> } {
+  transition(id: string, to: TransitionTarget, payment: { guarantee?: boolean } = {}): { order: SandboxOrder; notified: Promise<unknown> } {
     const record = this.record(id)
     const allowed = record.status === "created" || (record.status === "hold" && (to === "completed" || to === "canceled"))
     if (!allowed) throw wrongStatus(record.status, verbOf(to))
     record.status = to
-    if (to === "completed") record.paidAt = this.now()
+    if (to === "completed") {
+      record.paidAt = this.now()
+      if (payment.guarantee) record.guarantee = true
+    }
+    const order = this.orderWire(record)
+    return { order, notified: this.options.onStatusChange(order) }
+  }
+
+  /** The shop's final reply to a notification about the order (Notifier's onVerdict). */
+  noteVerdict(id: string, status: string, code: string): void {
+    const record = this.orders.get(id)
+    if (record && status === "completed" && code === "shipping_unavailable") record.shippingUnavailable = true
+  }
+
+  /** True once the shop refused the paid order with `shipping_unavailable`. */
+  refusedAsUndeliverable(id: string): boolean {
+    return this.orders.get(id)?.shippingUnavailable === true
+  }
+
+  /**
+   * DELETE /order/:id. Before payment: a cancellation. A paid order only when it was paid with a
+   * guarantee instrument AND the shop answered `shipping_unavailable`: then the payment is
+   * reversed and the order cancelled; "Если в заказе иной статус - возвращается ошибка"
+   * (InvoiceBox/docs docs/merchant/order/delete.md:93, and :51-54 for guarantee instruments).
+   */
+  cancelOrder(id: string): { order: SandboxOrder; notified: Promise<unknown> } {
+    const record = this.record(id)
+    if (record.status !== "completed") return this.transition(id, "canceled")
+    if (!record.guarantee || !record.shippingUnavailable) throw wrongStatus(record.status, "cancel")
+    record.status = "canceled"
     const order = this.orderWire(record)
     return { order, notified: this.options.onStatusChange(order) }
   }

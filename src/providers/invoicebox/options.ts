@@ -44,6 +44,13 @@ export interface InvoiceboxProviderOptions {
   languageId?: "ru" | "en"
   /** Place the Medusa order only after payment (default false: order at once, payment awaiting). */
   requirePaymentBeforeOrder?: boolean
+  /**
+   * Pay-first carts: when the paid notification arrives, check that the cart can still become an
+   * order (stock, variants, prices); if not, answer `shipping_unavailable` and reverse or refund the
+   * payment (docs notification/shipping-unavailable.md). Needs the cabinet setting «Контроль
+   * отгрузки на платёжной странице». Default false.
+   */
+  checkStockOnPayment?: boolean
   /** Cancel the Medusa order when its invoice expires or is cancelled (default true). */
   cancelOrderOnInvoiceExpiry?: boolean
   /** Register Invoicebox shipments (closing documents) on Medusa shipments (default true). */
@@ -121,6 +128,7 @@ export const OPTION_DEFAULTS = {
   customerLocked: true,
   languageId: "ru" as const,
   requirePaymentBeforeOrder: false,
+  checkStockOnPayment: false,
   cancelOrderOnInvoiceExpiry: true,
   registerShipments: true,
   timeoutMs: 15000,

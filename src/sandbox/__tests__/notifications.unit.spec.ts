@@ -235,6 +235,50 @@ describe("sandbox notifications and payment page", () => {
       expect(await confirmed.text()).toContain("Счёт оплачен")
     })
 
+    it("shipping_unavailable: the page sends the payer to failUrl; DELETE then reverses a guarantee payment only", async () => {
+      const refuse = { status: 200, body: JSON.stringify({ status: "error", code: "shipping_unavailable", message: "нет на складе" }) }
+      const receiver = await startReceiver(() => refuse)
+      try {
+        const urls = { notificationUrl: receiver.url, successUrl: "https://shop.example/success", failUrl: "https://shop.example/fail" }
+        const guaranteed = await createOrder(urls)
+        const reply = await fetch(`${base}/pay/${guaranteed.id}/confirm`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+          body: "instrument=guarantee",
+        })
+        expect(reply.status).toBe(303)
+        expect(reply.headers.get("location")).toBe("https://shop.example/fail")
+        // The refusal is final: no redelivery.
+        expect(sandbox.deliveries().filter((d) => d.orderId === guaranteed.id).map((d) => [d.outcome, d.error])).toEqual([["rejected", "shipping_unavailable"]])
+        const reversed = await call(base, "DELETE", `${ORDER}/${guaranteed.id}`)
+        expect(reversed.status).toBe(200)
+        expect(reversed.body.data.status).toBe("canceled")
+
+        // Paid with an ordinary instrument: the refusal alone does not let DELETE undo the payment.
+        const ordinary = await createOrder(urls)
+        await sandbox.pay(ordinary.id)
+        const refused = await call(base, "DELETE", `${ORDER}/${ordinary.id}`)
+        expect(refused.status).toBe(422)
+        expect(refused.body.error.code).toBe("wrong_order_status")
+      } finally {
+        await receiver.close()
+      }
+    })
+
+    it("a guarantee payment the shop accepted cannot be cancelled by DELETE", async () => {
+      const receiver = await startReceiver(() => SUCCESS)
+      try {
+        const order = await createOrder({ notificationUrl: receiver.url })
+        await sandbox.pay(order.id, { guarantee: true })
+        const reply = await call(base, "DELETE", `${ORDER}/${order.id}`)
+        expect(reply.status).toBe(422)
+        expect(sandbox.orders().find((o) => o.id === order.id)?.status).toBe("completed")
+      } finally {
+        await receiver.close()
+      }
+    })
+
     it("answers 404 for an unknown order", async () => {
       const reply = await fetch(`${base}/pay/00000000-0000-0000-0000-000000000000`)
       expect(reply.status).toBe(404)
