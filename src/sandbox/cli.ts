@@ -27,7 +27,7 @@ Options:
 
 Control routes: POST /__sandbox/orders/<id>/pay|hold|expire|cancel, POST /__sandbox/orders/<id>/refunds,
 GET /__sandbox/state, GET /__sandbox/deliveries, POST|DELETE /__sandbox/faults,
-POST /__sandbox/rate-limit, POST /__sandbox/notifications/block|unblock, POST /__sandbox/reset,
+POST /__sandbox/rate-limit, GET /__sandbox/stats (quota violations), POST /__sandbox/notifications/block|unblock, POST /__sandbox/reset,
 GET /__sandbox/gate, POST|DELETE /__sandbox/gate/faults, POST /__sandbox/gate/refuse|disconnect|call.
 Payment page: GET /pay/<order id>. WebSocket gate: ws://<host>:<port>/v3/gate/rpc?token=<token>.`
 

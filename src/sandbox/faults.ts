@@ -92,9 +92,18 @@ export class Faults {
   }
 }
 
-/** A sliding-window limiter per token, like Invoicebox's "100 requests / 30 s per account" (reference §7.2). */
+/**
+ * A sliding-window limiter per key. InvoiceBox/docs docs/api/limits.md:13-16: "100 запросов за 30 секунд
+ * для одной учётной записи", "500 запросов за 30 секунд для одного IP-адреса", excess -> HTTP 429. The
+ * page does not say whether the window is fixed or sliding; a sliding window is the strictest reading
+ * (no burst of 2x the limit across a window edge is allowed).
+ */
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>()
+  /** Calls refused since start / reset: the benchmark's "quota violations (goal 0)". */
+  violations = 0
+  /** Calls counted against the limit (accepted ones) since start / reset. */
+  accepted = 0
 
   constructor(
     public limit: number,
@@ -109,18 +118,22 @@ export class RateLimiter {
 
   reset(): void {
     this.hits.clear()
+    this.violations = 0
+    this.accepted = 0
   }
 
   /** Counts the call; returns the seconds to wait when the caller is over the limit. */
   check(key: string, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number } {
     const recent = (this.hits.get(key) ?? []).filter((at) => at > now - this.windowMs)
     if (recent.length >= this.limit) {
+      this.violations++
       this.hits.set(key, recent)
       const waitMs = recent[0] + this.windowMs - now
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) }
     }
     recent.push(now)
     this.hits.set(key, recent)
+    this.accepted++
     return { ok: true }
   }
 }

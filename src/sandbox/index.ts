@@ -3,7 +3,7 @@
  * a payment page, signed notifications with redelivery, and fault injection. See docs/internals.md.
  */
 export { startSandbox, InvoiceboxSandbox, DEMO_API_TOKEN, DEMO_MERCHANT_ID, DEFAULT_RETRY_DELAYS_MS } from "./server"
-export type { Sandbox, SandboxOptions } from "./server"
+export type { Sandbox, SandboxOptions, SandboxStats } from "./server"
 export type { SandboxOrder, SandboxRefund, SandboxShipment, CabinetRefundRequest, OrderStatus, RefundStatus } from "./state"
 export type { Delivery, DeliveryOutcome, DeliveryTransport } from "./notifications"
 export { GATE_PATH } from "./gate"

@@ -50,6 +50,18 @@ export interface SandboxOptions {
   logger?: (line: string) => void
 }
 
+export interface SandboxStats {
+  quota: {
+    /** Requests allowed per window and API token (the account), like Invoicebox's 100 / 30 s. */
+    limit: number
+    windowMs: number
+    /** API calls refused with 429 because the quota was exceeded, since start or reset. */
+    violations: number
+    /** API calls counted against the quota and let through, since start or reset. */
+    accepted: number
+  }
+}
+
 export interface Sandbox {
   url: string
   port: number
@@ -71,6 +83,7 @@ export interface Sandbox {
   injectFault(fault: FaultSpec): void
   clearFaults(): void
   setRateLimit(limit: number, windowMs: number): void
+  stats(): SandboxStats
   blockNotifications(blocked: boolean): void
   /** The WebSocket gate (`/v3/gate/rpc?token=…`): its connections and faults. */
   gateState(): GateState
@@ -298,6 +311,21 @@ export class InvoiceboxSandbox implements Sandbox {
   setRateLimit(limit: number, windowMs: number): void {
     this.limiter.set(limit, windowMs)
   }
+  /**
+   * The account quota and how often it was exceeded since start or reset (`GET /__sandbox/stats`).
+   * Stable for the benchmark: `quota.violations` counts every call refused with 429 by the quota
+   * (injected 429 faults are not counted); changing the limit keeps the counters.
+   */
+  stats(): SandboxStats {
+    return {
+      quota: {
+        limit: this.limiter.limit,
+        windowMs: this.limiter.windowMs,
+        violations: this.limiter.violations,
+        accepted: this.limiter.accepted,
+      },
+    }
+  }
   blockNotifications(blocked: boolean): void {
     this.notifier.blocked = blocked
   }
@@ -330,6 +358,7 @@ export class InvoiceboxSandbox implements Sandbox {
     this.gate.reset()
     this.faults.clear()
     this.limiter.set(this.options.rateLimit?.limit ?? 100, this.options.rateLimit?.windowMs ?? 30_000)
+    this.limiter.reset()
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -551,6 +580,7 @@ export class InvoiceboxSandbox implements Sandbox {
       }
       if (method === "GET") return ok(this.faults.list())
     }
+    if ((path === "/stats" || path === "/rate-limit") && method === "GET") return ok(this.stats())
     if (path === "/rate-limit" && method === "POST") {
       const body = await readJson(call.req)
       const limit = isObject(body) ? body.limit : undefined

@@ -56,6 +56,22 @@ describe("sandbox rate limit and faults", () => {
     expect((await call(base, "GET", "/__sandbox/state")).status).toBe(200)
   })
 
+  it("counts quota violations (not injected 429s) in GET /__sandbox/stats until reset", async () => {
+    sandbox.setRateLimit(2, 5000)
+    sandbox.injectFault({ path: "/filter/", mode: "429", count: 1 })
+    expect((await call(base, "GET", "/v3/filter/api/order/order")).status).toBe(429)
+    for (let i = 0; i < 2; i++) expect((await call(base, "GET", "/v3/filter/api/order/order")).status).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await call(base, "GET", "/v3/filter/api/order/order")).status).toBe(429)
+    const stats = await call(base, "GET", "/__sandbox/stats")
+    expect(stats.status).toBe(200)
+    expect(stats.body.data).toEqual({ quota: { limit: 2, windowMs: 5000, violations: 3, accepted: 2 } })
+    // A new limit keeps the count: the benchmark changes limits mid-run and must not lose violations.
+    sandbox.setRateLimit(10, 5000)
+    expect(sandbox.stats().quota.violations).toBe(3)
+    sandbox.reset()
+    expect(sandbox.stats().quota).toEqual({ limit: 100, windowMs: 30_000, violations: 0, accepted: 0 })
+  })
+
   it("lets the window pass and changes the limit over HTTP", async () => {
     const set = await call(base, "POST", "/__sandbox/rate-limit", { limit: 1, windowMs: 200 })
     expect(set.status).toBe(200)
