@@ -30,6 +30,7 @@ import type {
 } from "./types"
 import { assertSafeApiUrl, invalidOption } from "./url"
 import { buildUserAgent } from "./user-agent"
+import type { RequestBudget } from "./budget"
 
 export interface InvoiceboxClientLogger {
   debug?(message: string): void
@@ -54,6 +55,8 @@ export interface InvoiceboxClientOptions {
   /** Cap on any single wait, including Retry-After. Default 10 000. */
   maxRetryDelayMs?: number
   logger?: InvoiceboxClientLogger
+  /** The account's request budget, shared with every other client of the account (see budget.ts). */
+  budget?: RequestBudget
 }
 
 export interface RecoveredOrder {
@@ -110,6 +113,7 @@ export class InvoiceboxClient {
   private readonly http: AxiosInstance
   private readonly headers: Record<string, string>
   private readonly redact: Redactor
+  private readonly budget?: RequestBudget
 
   constructor(options: InvoiceboxClientOptions) {
     if (!isRecord(options)) {
@@ -148,6 +152,7 @@ export class InvoiceboxClient {
       throw invalidOption("userAgent must be a single-line string")
     }
     this.logger = options.logger
+    this.budget = options.budget
 
     this.redact = makeRedactor(token)
     this.headers = {
@@ -535,6 +540,8 @@ export class InvoiceboxClient {
   }
 
   private async attempt(spec: RequestSpec): Promise<Envelope> {
+    // Every attempt, retries included, is one request of the account's quota.
+    await this.budget?.acquire(spec.operation)
     const path = spec.path + (spec.query ? encodeQuery(spec.query) : "")
     const url = `${this.baseUrl}/${this.apiPrefix}${path}`
     const started = Date.now()

@@ -18,3 +18,15 @@ export { parseErrorBody } from "./http-errors"
 export type { ParsedErrorBody, RequestFailureSummary } from "./http-errors"
 export { buildUserAgent, packageVersion } from "./user-agent"
 export { toInvoiceboxDateTime } from "./datetime"
+export {
+  RequestBudget,
+  MemoryBudgetStore,
+  InvoiceboxBudgetExhaustedError,
+  runInBackground,
+  currentPriority,
+  backgroundRunStopped,
+  isBudgetExhausted,
+} from "./budget"
+export type { BudgetPriority, BudgetStore, RequestBudgetOptions } from "./budget"
+export { RedisBudgetStore } from "./redis-store"
+export type { RedisLike } from "./redis-store"

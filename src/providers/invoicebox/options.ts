@@ -1,3 +1,4 @@
+import type { RequestBudgetSettings } from "./request-budget"
 import { isLoopbackHost, type VatCode } from "../../core"
 
 export interface InvoiceboxProviderOptions {
@@ -64,6 +65,13 @@ export interface InvoiceboxProviderOptions {
   notificationTransport?: NotificationTransport
   /** The WebSocket gate; default wss://ws-gate.invoicebox.ru/v3/gate/rpc (the sandbox's own gate for a loopback apiUrl). */
   webSocketUrl?: string
+  /**
+   * Redis for the account's request budget, shared by every instance (default: the REDIS_URL
+   * environment variable; without it each instance counts on its own).
+   */
+  redisUrl?: string
+  /** The account's request budget: `{ limit: 100, windowMs: 30000, backgroundShare: 0.6 }` by default. */
+  requestBudget?: RequestBudgetSettings
   /**
    * A received return refunded for less than its goods are worth on the invoice keeps the
    * difference as a fee line (a refund with a correction order, docs refund/correction.md), so the
@@ -167,6 +175,10 @@ export function optionProblems(options: Record<string, unknown>): string[] {
     problems.push("apiToken looks malformed (expected the token from the Invoicebox cabinet, no spaces)")
   if (!str("notificationKey")) problems.push("notificationKey is required (the key that signs Invoicebox notifications)")
 
+  problems.push(...budgetProblems(options.requestBudget))
+  if (options.redisUrl !== undefined && (typeof options.redisUrl !== "string" || !/^rediss?:\/\//.test(options.redisUrl)))
+    problems.push("redisUrl must be a redis:// or rediss:// URL")
+
   const apiUrl = options.apiUrl === undefined ? OPTION_DEFAULTS.apiUrl : str("apiUrl")
   let parsed: URL | undefined
   try {
@@ -251,4 +263,16 @@ function transportProblems(options: Record<string, unknown>): string[] {
 export function resolveOptions(options: InvoiceboxProviderOptions): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined && v !== ""))
   return { ...OPTION_DEFAULTS, ...defined } as ResolvedOptions
+}
+
+function budgetProblems(value: unknown): string[] {
+  if (value === undefined) return []
+  if (typeof value !== "object" || value === null) return ["requestBudget must be an object { limit, windowMs, backgroundShare }"]
+  const { limit, windowMs, backgroundShare } = value as Record<string, unknown>
+  const problems: string[] = []
+  if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1)) problems.push("requestBudget.limit must be a whole number ≥ 1")
+  if (windowMs !== undefined && !(typeof windowMs === "number" && windowMs >= 1)) problems.push("requestBudget.windowMs must be a number ≥ 1")
+  if (backgroundShare !== undefined && !(typeof backgroundShare === "number" && backgroundShare > 0 && backgroundShare <= 1))
+    problems.push("requestBudget.backgroundShare must be in (0, 1]")
+  return problems
 }

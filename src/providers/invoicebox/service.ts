@@ -1,4 +1,5 @@
 import { AbstractPaymentProvider, ContainerRegistrationKeys, MedusaError, PaymentSessionStatus } from "@medusajs/framework/utils"
+import { createRequestBudget } from "./request-budget"
 import type {
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
@@ -72,6 +73,12 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       apiToken: this.options_.apiToken,
       apiPrefix: this.options_.apiPrefix,
       timeoutMs: this.options_.timeoutMs,
+      budget: createRequestBudget({
+        merchantId: this.options_.merchantId,
+        redisUrl: this.options_.redisUrl ?? process.env.REDIS_URL,
+        settings: this.options_.requestBudget,
+        warn: (message) => this.logger_.warn(message),
+      }),
     })
   }
 

@@ -1,0 +1,65 @@
+import { Redis } from "ioredis"
+import { MemoryBudgetStore, RedisBudgetStore, RequestBudget, type BudgetStore } from "../../core"
+
+export interface RequestBudgetSettings {
+  /** Requests per window for the account; Invoicebox's default is 100 / 30 s (docs api/limits.md). */
+  limit?: number
+  windowMs?: number
+  /** Share of the limit background jobs may use (default 0.6); the rest is kept for checkout and admin. */
+  backgroundShare?: number
+}
+
+const redisClients = new Map<string, Redis>()
+const memory = new MemoryBudgetStore()
+
+/** One connection per Redis URL and process, shared by every provider registration. */
+function redisFor(url: string): Redis {
+  let client = redisClients.get(url)
+  if (!client) {
+    // One try per command and a short connect timeout: a Redis outage must fail fast into the
+    // fallback below, not hold a checkout until Redis is back.
+    client = new Redis(url, { lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+    client.on("error", () => undefined)
+    redisClients.set(url, client)
+  }
+  return client
+}
+
+/**
+ * Redis when it answers; this process's window when it does not. An outage then lets each instance
+ * use the full budget on its own (as without Redis), which is better than refusing every payment.
+ */
+class FallbackStore implements BudgetStore {
+  constructor(
+    private readonly primary: BudgetStore,
+    private readonly warn: (message: string) => void
+  ) {}
+
+  async take(key: string, cap: number, windowMs: number) {
+    try {
+      return await this.primary.take(key, cap, windowMs)
+    } catch (error) {
+      this.warn(`Invoicebox request budget: Redis unavailable, counting in this process: ${(error as Error).message}`)
+      return memory.take(key, cap, windowMs)
+    }
+  }
+}
+
+export function createRequestBudget(input: {
+  merchantId: string
+  redisUrl?: string
+  settings?: RequestBudgetSettings
+  warn?: (message: string) => void
+}): RequestBudget {
+  const store = input.redisUrl
+    ? new FallbackStore(new RedisBudgetStore(redisFor(input.redisUrl)), input.warn ?? (() => undefined))
+    : memory
+  return new RequestBudget({ key: input.merchantId, store, ...input.settings })
+}
+
+/** For tests and shutdown: closes the shared Redis connections. */
+export async function closeBudgetConnections(): Promise<void> {
+  const clients = [...redisClients.values()]
+  redisClients.clear()
+  await Promise.all(clients.map((client) => client.quit().catch(() => undefined)))
+}
