@@ -241,6 +241,24 @@ describe("demo store in Chromium", () => {
       assert.equal(refunds.length, 1, "exactly one refund reached Invoicebox")
       assert.equal(Number(refunds[0].amount), 1000.55)
 
+      // The widget's own «Возврат с удержанием»: 1000.00 of goods back, a 100.00 fee at 20 % kept.
+      await widget.locator('[data-testid="invoicebox-refund-fee-open"]').click()
+      const feeForm = widget.locator('[data-testid="invoicebox-refund-fee-form"]')
+      await feeForm.locator("#ibx-fee-gross").fill("1000")
+      await feeForm.locator("#ibx-fee-amount").fill("100,00")
+      await feeForm.locator("#ibx-fee-vat").selectOption("RUS_VAT20")
+      assert.match(squash(await feeForm.locator('[data-testid="invoicebox-refund-fee-payout"]').textContent()), /Покупательполучит:900,00₽/)
+      await feeForm.locator('[data-testid="invoicebox-refund-fee-submit"]').click()
+      const feeNote = widget.locator('[data-testid="invoicebox-refund-fee"]')
+      await feeNote.first().waitFor({ timeout: 60_000 })
+      assert.match(squash(await feeNote.textContent()), /возвраттоваров1000,00₽−удержание«Сборзавозвраттовара»100,00₽\(20%\)·корректировочныйзаказ[0-9a-f-]{36}/)
+      const withFee = (await sandboxState()).refunds.filter((r) => r.parentId === placed.invoiceId)
+      assert.equal(withFee.length, 2, "one more refund, the one with the fee")
+      assert.equal(Number(withFee[1].amount), 900)
+      const corrections = (await sandboxState()).orders.filter((o) => o.parentId === withFee[1].id)
+      assert.deepEqual(corrections.map((o) => [Number(o.amount), Number(o.vatAmount)]), [[100, 16.67]])
+      await shot(widget, "05b-widget-refund-with-fee.png")
+
       // Shipping the goods (Admin API, as the dashboard's fulfillment forms do) registers an
       // Invoicebox shipment, i.e. the closing documents, which the widget then shows.
       const items = order.items.map((i) => ({ id: i.id, quantity: Number(i.quantity) }))
