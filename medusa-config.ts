@@ -123,6 +123,14 @@ module.exports = defineConfig({
         ],
       },
     },
+    {
+      // «Отправить ссылку на оплату» needs a notification provider on the `email` channel; the dev
+      // store logs messages with Medusa's local provider (a real store uses SendGrid, Resend, …).
+      resolve: "@medusajs/medusa/notification",
+      options: {
+        providers: [{ resolve: "@medusajs/medusa/notification-local", id: "local", options: { channels: ["email"] } }],
+      },
+    },
     ...redisModules,
   ],
 })

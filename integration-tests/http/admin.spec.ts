@@ -386,6 +386,58 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("invoices the admin can manage", () => {
+      async function unpaidOrder() {
+        const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])
+        await store.addShipping(cart.id)
+        await store.initiateSession(cart.id)
+        const invoiceId = (await store.getCart(cart.id)).payment_collection.payment_sessions[0].data.invoicebox_order_id
+        const { order } = await store.complete(cart.id)
+        return { order, invoiceId }
+      }
+      const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a refusal") }, (e) => e.response)
+
+      it("extends an unpaid invoice's term in Invoicebox, within 30 days, and the timeline says so", async () => {
+        const { order, invoiceId } = await unpaidOrder()
+        const before = env.sandbox().orders().find((o) => o.id === invoiceId)!.expirationDate
+        const target = new Date(Date.parse(before) + 5 * 86_400_000)
+        target.setUTCMilliseconds(0)
+        const { data } = await api.post(`/admin/invoicebox/orders/${order.id}/extend-term`, { expires_at: target.toISOString() }, admin)
+        expect(Date.parse(env.sandbox().orders().find((o) => o.id === invoiceId)!.expirationDate)).toBe(target.getTime())
+        expect(data.result).toMatchObject({ invoicebox_order_id: invoiceId, expires_at: target.toISOString() })
+        expect(data.view.invoices[0].invoice.expires_at).toBe(target.toISOString())
+        const entry = data.view.timeline.find((t: any) => t.status === "term_extended")
+        expect(entry).toMatchObject({ source: "admin", verdict: "success", invoicebox_order_id: invoiceId })
+        expect(entry.message).toContain(target.toISOString())
+
+        // Beyond 30 days from now, or not later than the current term: refused, nothing sent.
+        const far = await failure(api.post(`/admin/invoicebox/orders/${order.id}/extend-term`, { expires_at: new Date(Date.now() + 31 * 86_400_000).toISOString() }, admin))
+        expect(far.status).toBe(400)
+        expect(far.data.message).toContain("30")
+        const earlier = await failure(api.post(`/admin/invoicebox/orders/${order.id}/extend-term`, { expires_at: before }, admin))
+        expect(earlier.status).toBe(400)
+        expect(Date.parse(env.sandbox().orders().find((o) => o.id === invoiceId)!.expirationDate)).toBe(target.getTime())
+      })
+
+      it("sends the payment link through the notification module (local email provider), audited; a paid invoice is refused", async () => {
+        const { order, invoiceId } = await unpaidOrder()
+        const { data } = await api.post(`/admin/invoicebox/orders/${order.id}/send-payment-link`, {}, admin)
+        const notifications = getContainer().resolve(Modules.NOTIFICATION)
+        const [sent] = await notifications.listNotifications({ id: data.result.notification_id })
+        const paymentUrl = env.sandbox().orders().find((o) => o.id === invoiceId)!.paymentUrl
+        expect(sent).toMatchObject({ channel: "email", template: "invoicebox-payment-link", resource_id: order.id, to: order.email })
+        expect(sent.data.payment_url).toBe(paymentUrl)
+        expect(sent.data.subject).toContain(String(order.display_id))
+        expect(data.view.timeline.find((t: any) => t.status === "link_sent").message).toContain(order.email)
+
+        await env.sandbox().pay(invoiceId)
+        await eventually(async () => (await adminOrder(order.id)).payment_status === "captured")
+        const paid = await failure(api.post(`/admin/invoicebox/orders/${order.id}/send-payment-link`, {}, admin))
+        expect(paid.status).toBe(400)
+        expect(await notifications.listNotifications({ resource_id: order.id })).toHaveLength(1)
+      })
+    })
+
     describe("cancellation", () => {
       it("cancelling an unpaid order cancels its invoice", async () => {
         const cart = await store.createCart([{ handle: "paper-a4", quantity: 1 }])

@@ -52,6 +52,16 @@ export interface InvoiceboxProviderOptions {
    * отгрузки на платёжной странице». Default false.
    */
   checkStockOnPayment?: boolean
+  /**
+   * «Отправить ссылку на оплату» from the order widget goes through Medusa's notification module:
+   * the template id (default `invoicebox-payment-link`), channel (default `email`), and the subject
+   * and text with {order_number} {amount} {currency} {payment_url} {expires_at} {invoice_id}
+   * (defaults in languageId's language).
+   */
+  paymentLinkTemplate?: string
+  paymentLinkChannel?: string
+  paymentLinkSubject?: string
+  paymentLinkText?: string
   /** Cancel the Medusa order when its invoice expires or is cancelled (default true). */
   cancelOrderOnInvoiceExpiry?: boolean
   /** Register Invoicebox shipments (closing documents) on Medusa shipments (default true). */
