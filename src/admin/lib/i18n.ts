@@ -178,6 +178,9 @@ export const INVOICE_STATUS: Record<string, Labelled> = {
   canceled: { label: ["Отменён", "Cancelled"], color: "grey" },
   cancelled: { label: ["Отменён", "Cancelled"], color: "grey" },
   "processing-error": { label: ["Ошибка оплаты", "Payment error"], color: "red" },
+  // Admin actions on an unpaid invoice, recorded in the timeline (src/lib/invoice-admin.ts).
+  term_extended: { label: ["Срок оплаты продлён", "Payment term extended"], color: "blue" },
+  link_sent: { label: ["Ссылка на оплату отправлена", "Payment link sent"], color: "blue" },
 }
 
 export const REFUND_STATUS: Record<string, Labelled> = {
@@ -202,6 +205,7 @@ export const VERDICT: Record<string, Labelled> = {
   order_not_found: { label: ["Заказ не найден", "Order not found"], color: "red" },
   order_wrong_amount: { label: ["Неверная сумма", "Wrong amount"], color: "red" },
   order_already_paid: { label: ["Уже оплачен", "Already paid"], color: "orange" },
+  shipping_unavailable: { label: ["Товар недоступен, оплата возвращается", "Undeliverable, payment given back"], color: "red" },
 }
 
 export const SOURCE: Record<string, [ru: string, en: string]> = {

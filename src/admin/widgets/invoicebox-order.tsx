@@ -4,6 +4,7 @@ import { ArrowPath, ArrowUpRightOnBox } from "@medusajs/icons"
 import { Badge, Button, Container, Copy, Heading, StatusBadge, Text, toast } from "@medusajs/ui"
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query"
 import type { ReactNode } from "react"
+import { InvoiceManageSection } from "../components/invoice-manage"
 import { RefundFeeNote, RefundWithFeeSection } from "../components/refund-with-fee"
 import { QueryState } from "../lib/query-state"
 import { Row } from "../lib/row"
@@ -245,7 +246,7 @@ function Timeline({ view, lang }: { view: OrderView; lang: Lang }) {
                   <Text size="xsmall" className="text-ui-fg-muted">
                     {formatDateTime(e.received_at, lang)} · {source}
                   </Text>
-                  {e.message && e.verdict !== "success" && (
+                  {e.message && (e.verdict !== "success" || e.status === "term_extended" || e.status === "link_sent") && (
                     <Text size="xsmall" className="text-ui-fg-subtle break-words">
                       {pickHalf(e.message, lang)}
                     </Text>
@@ -319,6 +320,9 @@ const InvoiceboxOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) =
       {current && view && <InvoiceBlock inv={current} fulfillments={view.fulfillments} lang={lang} />}
       {current && view && (
         <RefundWithFeeSection orderId={order.id} inv={current} lang={lang} onDone={(next) => queryClient.setQueryData<OrderView>(viewKey(order.id), next)} />
+      )}
+      {current && view && (
+        <InvoiceManageSection orderId={order.id} inv={current} lang={lang} onDone={(next) => queryClient.setQueryData<OrderView>(viewKey(order.id), next)} />
       )}
       {view && <Timeline view={view} lang={lang} />}
       {others.length > 0 && (
