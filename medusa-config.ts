@@ -37,6 +37,7 @@ export const invoiceboxOptions = {
     : ["localhost", "127.0.0.1"],
   paymentTermMinutes: Number(process.env.INVOICEBOX_PAYMENT_TERM_MINUTES || 3 * 24 * 60),
   requirePaymentBeforeOrder: process.env.INVOICEBOX_PAY_FIRST === "true",
+  checkStockOnPayment: process.env.INVOICEBOX_CHECK_STOCK_ON_PAYMENT === "true",
   // A return refunded for less than its goods keeps the difference as a fee line (refund with a fee).
   returnFee: process.env.INVOICEBOX_RETURN_FEE === "true",
 }
