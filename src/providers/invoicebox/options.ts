@@ -240,6 +240,12 @@ export function optionProblems(options: Record<string, unknown>): string[] {
     problems.push(`returnFeeItemType must be "service" or "commodity"`)
   if (options.returnFeeName !== undefined && (typeof options.returnFeeName !== "string" || !options.returnFeeName.trim() || options.returnFeeName.length > 500))
     problems.push("returnFeeName must be a text of 1..500 characters")
+  if (options.checkStockOnPayment !== undefined && typeof options.checkStockOnPayment !== "boolean")
+    problems.push("checkStockOnPayment must be true or false")
+  for (const key of ["paymentLinkTemplate", "paymentLinkChannel", "paymentLinkSubject", "paymentLinkText"] as const) {
+    const value = options[key]
+    if (value !== undefined && (typeof value !== "string" || !value.trim())) problems.push(`${key} must be a non-empty text`)
+  }
   return problems
 }
 

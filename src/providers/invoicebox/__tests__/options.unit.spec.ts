@@ -35,6 +35,9 @@ describe("validateOptions", () => {
     ["returnFeeVatCode", { ...valid, returnFeeVatCode: "RUS_VAT20_ADDED" }, /returnFeeVatCode must be one of VATNONE/],
     ["returnFeeItemType", { ...valid, returnFeeItemType: "fee" }, /returnFeeItemType must be "service" or "commodity"/],
     ["returnFeeName", { ...valid, returnFeeName: "  " }, /returnFeeName must be a text/],
+    ["checkStockOnPayment", { ...valid, checkStockOnPayment: "true" }, /checkStockOnPayment must be true or false/],
+    ["paymentLinkChannel", { ...valid, paymentLinkChannel: "" }, /paymentLinkChannel must be a non-empty text/],
+    ["paymentLinkTemplate", { ...valid, paymentLinkTemplate: 42 }, /paymentLinkTemplate must be a non-empty text/],
   ])("names %s when it is wrong", (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message)
   })
