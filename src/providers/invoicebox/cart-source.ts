@@ -25,7 +25,7 @@ const LINE_FIELDS = [
 
 const SHIPPING_FIELDS = ["id", "name", "amount", "total", "tax_total", "is_tax_inclusive", "tax_lines.rate", "tax_lines.code"]
 
-const CART_FIELDS = [
+export const CART_FIELDS = [
   "id",
   "email",
   "currency_code",
