@@ -153,9 +153,10 @@ function wrap(target: any, method: string, onCall: (...args: any[]) => void): ()
  * when it has one; otherwise counts the refusals of its rate limiter.
  */
 function quotaCounter(sandbox: any) {
-  if (typeof sandbox.quotaViolations === "function") {
-    const start = Number(sandbox.quotaViolations()) || 0
-    return { source: "sandbox.quotaViolations()", count: () => Number(sandbox.quotaViolations()) - start, stop: () => undefined }
+  if (typeof sandbox.stats === "function" && typeof sandbox.stats()?.quota?.violations === "number") {
+    const read = () => Number(sandbox.stats().quota.violations)
+    const start = read()
+    return { source: "the sandbox's quota.violations", count: () => read() - start, stop: () => undefined }
   }
   const limiter = sandbox.limiter
   const check = limiter.check

@@ -60,6 +60,8 @@ async function main() {
   const { startDemo } = await importEsm(path.join(root, "scripts", "demo.mjs"))
   if (process.env.DB_HOST && !process.env.DATABASE_URL) await ensureDatabase("medusa_invoicebox_bench")
 
+  // The plugin's request budget follows the sandbox's limit: both stand for the account's quota.
+  process.env.INVOICEBOX_REQUEST_BUDGET_LIMIT = String(RATE_LIMIT)
   log(`Starting a store for the benchmark (migrations take about a minute)…`)
   const demo = await startDemo({
     name: "bench",
