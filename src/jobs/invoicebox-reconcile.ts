@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { ILockingModule, Logger, MedusaContainer } from "@medusajs/framework/types"
-import { isFinalStatus, isKnownOrderStatus } from "../core"
+import { backgroundRunStopped, isFinalStatus, isKnownOrderStatus } from "../core"
 import type { InvoiceboxOrder } from "../core"
 import { applyInvoiceState, listInvoiceboxProviders, sha256 } from "../lib"
 import type { ApplyInvoiceStateResult } from "../lib"
@@ -9,6 +8,7 @@ import { cancelOrphanInvoices } from "../lib/orphans"
 import { invoiceboxModule } from "../lib/plugin-module"
 import { syncInvoiceboxRefunds, type RefundSyncResult } from "../lib/refund-sync"
 import { retryFailedShipments } from "../lib/shipments"
+import { withRunLock } from "../lib/run-lock"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
 
 /** Minutes between runs: env INVOICEBOX_RECONCILE_INTERVAL_MINUTES (default 5; 0 turns the job off). */
@@ -71,21 +71,9 @@ export async function reconcileInvoiceboxPayments(container: MedusaContainer, op
   const lockSeconds = options.lockSeconds ?? 10 * 60
   const report: ReconcileReport = { awaiting: 0, checked: 0, changed: 0, results: [], errors: 0, providers: {} }
 
-  const ownerId = `invoicebox-reconcile:${randomUUID()}`
-  try {
-    await locking.acquire(RECONCILE_LOCK_KEY, { ownerId, expire: lockSeconds })
-  } catch {
-    logger.info("Invoicebox reconciliation: another run holds the lock; skipped")
-    return { ...report, skipped: "locked" }
-  }
-  const renew = setInterval(() => {
-    locking.acquire(RECONCILE_LOCK_KEY, { ownerId, expire: lockSeconds }).catch((e) => logger.warn(`Invoicebox reconciliation: lock renewal failed: ${(e as Error).message}`))
-  }, Math.max(1000, (lockSeconds * 1000) / 3))
-  renew.unref?.()
-  // Half the lock's life: even if every renewal failed, no second run could start while this one works.
-  const deadline = Date.now() + (lockSeconds * 1000) / 2
-  try {
+  const run = await withRunLock(locking, logger, { key: RECONCILE_LOCK_KEY, lockSeconds, label: "Invoicebox reconciliation" }, async (deadline) => {
     for (const provider of listInvoiceboxProviders(container)) {
+      if (backgroundRunStopped()) break
       const part = await reconcileProvider(container, provider, options, deadline, logger)
       report.providers[provider.providerId] = part
       report.awaiting += part.awaiting
@@ -98,10 +86,8 @@ export async function reconcileInvoiceboxPayments(container: MedusaContainer, op
       report.shipments = part.shipments ?? report.shipments
     }
     return report
-  } finally {
-    clearInterval(renew)
-    await locking.release(RECONCILE_LOCK_KEY, { ownerId }).catch(() => undefined)
-  }
+  })
+  return run.ran ? run.result : { ...report, skipped: "locked" }
 }
 
 async function reconcileProvider(
@@ -117,7 +103,7 @@ async function reconcileProvider(
   const { due, awaiting } = await dueInvoices(container, provider, options.maxInvoices ?? 1000)
   report.awaiting = awaiting
   const store = invoiceboxModule(container)
-  for (let i = 0; i < due.length && Date.now() < deadline; i += batchSize) {
+  for (let i = 0; i < due.length && Date.now() < deadline && !backgroundRunStopped(); i += batchSize) {
     if (i > 0 && pauseMs > 0) await sleep(pauseMs)
     const ids = due.slice(i, i + batchSize)
     let invoices: InvoiceboxOrder[]
@@ -135,7 +121,7 @@ async function reconcileProvider(
   // The other repairs share the run and its lock: none of them may run twice at once either (a
   // cabinet refund booked twice, a shipment registered twice). Each one fails alone.
   const phase = async <T>(enabled: boolean | undefined, what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    if (enabled === false || Date.now() > deadline) return undefined
+    if (enabled === false || Date.now() > deadline || backgroundRunStopped()) return undefined
     try {
       return await fn()
     } catch (e) {

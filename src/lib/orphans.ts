@@ -1,6 +1,6 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger, MedusaContainer } from "@medusajs/framework/types"
-import type { InvoiceboxOrder } from "../core"
+import { backgroundRunStopped, type InvoiceboxOrder } from "../core"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
 import { invoiceboxModule } from "./plugin-module"
 
@@ -45,6 +45,8 @@ export async function cancelOrphanInvoices(
   const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
   const canceled: string[] = []
   for (const [invoiceId, sessionId] of open) {
+    // The run's budget or lock ran out: the rest waits for the next run instead of failing one by one.
+    if (backgroundRunStopped()) break
     if (alive.has(sessionId)) continue
     try {
       const order = await provider.client.cancelOrder(invoiceId)
@@ -76,6 +78,7 @@ async function recentOpenInvoices(provider: InvoiceboxProviderService, options: 
   const found: InvoiceboxOrder[] = []
   let page = 0
   for await (const invoice of provider.client.listOrders({ status: "created", createdAt: { _ge: since } } as never, { pageSize: 100 })) {
+    if (backgroundRunStopped()) break
     if (invoice.notificationUrl === ourUrl && invoice.merchantOrderId?.startsWith("payses_")) found.push(invoice)
     if (++page >= (options.scanPages ?? 2) * 100) break
   }

@@ -1,7 +1,7 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger, MedusaContainer } from "@medusajs/framework/types"
 import { refundPaymentWorkflow } from "@medusajs/medusa/core-flows"
-import { rublesToKopecks, type InvoiceboxRefund } from "../core"
+import { backgroundRunStopped, rublesToKopecks, type InvoiceboxRefund } from "../core"
 import { cabinetMerchantOrderId, cabinetNote } from "../providers/invoicebox/refund"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
 import type InvoiceboxModuleService from "../modules/invoicebox/service"
@@ -56,7 +56,7 @@ export async function syncInvoiceboxRefunds(
   const result: RefundSyncResult = { checked: 0, recorded: [], statusUpdates: 0 }
   const client = provider.client
   for (let i = 0; i < candidates.length; i += batchSize) {
-    if (options.deadline && Date.now() > options.deadline) break
+    if ((options.deadline && Date.now() > options.deadline) || backgroundRunStopped()) break
     if (i > 0 && (options.pauseMs ?? 1000) > 0) await sleep(options.pauseMs ?? 1000)
     const batch = candidates.slice(i, i + batchSize)
     const ids = batch.map((c) => c.invoicebox_order_id)

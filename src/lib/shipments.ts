@@ -1,6 +1,6 @@
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger, MedusaContainer } from "@medusajs/framework/types"
-import { planShipment, type InvoiceboxShipment } from "../core"
+import { backgroundRunStopped, planShipment, type InvoiceboxShipment } from "../core"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
 import { resolveInvoiceboxProvider } from "./invoicebox-provider"
 import { loadOrderInvoices, type OrderInvoice } from "./order-invoices"
@@ -197,6 +197,10 @@ export async function retryFailedShipments(
   const due = rows.filter((r) => r.status !== "registering" || new Date(r.updated_at as unknown as string).getTime() < stale)
   const orders = [...new Set(due.map((r) => r.order_id))]
   let registered = 0
-  for (const orderId of orders) registered += await registerWaitingShipments(container, provider, orderId, ["waiting_payment", "failed", "registering"])
+  for (const orderId of orders) {
+    // The run's budget or lock ran out: the rest waits for the next run instead of failing one by one.
+    if (backgroundRunStopped()) break
+    registered += await registerWaitingShipments(container, provider, orderId, ["waiting_payment", "failed", "registering"])
+  }
   return { retried: orders.length, registered }
 }

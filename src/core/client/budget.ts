@@ -82,6 +82,16 @@ export function runInBackground<T>(label: string, fn: () => Promise<T>, options:
   return scopes.run({ label, exhausted: false, deadline: options.deadline }, fn)
 }
 
+/**
+ * Stops the current background run: its further Invoicebox calls fail at once. Called when the
+ * run's lock could not be renewed — another instance may own the phase now. Timers started inside
+ * the run see its scope too (AsyncLocalStorage follows them), so a renewal timer can call it.
+ */
+export function stopBackgroundRun(): void {
+  const scope = scopes.getStore()
+  if (scope) scope.exhausted = true
+}
+
 export function currentPriority(): BudgetPriority {
   return scopes.getStore() ? "background" : "interactive"
 }

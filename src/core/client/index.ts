@@ -25,6 +25,7 @@ export {
   runInBackground,
   currentPriority,
   backgroundRunStopped,
+  stopBackgroundRun,
   isBudgetExhausted,
 } from "./budget"
 export type { BudgetPriority, BudgetStore, RequestBudgetOptions } from "./budget"
