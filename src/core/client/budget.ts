@@ -185,6 +185,10 @@ export class MemoryBudgetStore implements BudgetStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  reset(): void {
+    this.logs.clear()
+  }
+
   async take(key: string, cap: number, windowMs: number): Promise<{ ok: true } | { ok: false; waitMs: number }> {
     const now = this.now()
     const log = (this.logs.get(key) ?? []).filter((at) => at > now - windowMs)

@@ -63,3 +63,29 @@ export async function closeBudgetConnections(): Promise<void> {
   redisClients.clear()
   await Promise.all(clients.map((client) => client.quit().catch(() => undefined)))
 }
+
+/**
+ * Company look-ups that reach Invoicebox, per account and across instances: at most 40 of the
+ * account's 100 / 30 s (more than one client's own 30 / min, so one busy buyer is not refused). The
+ * per-client limit of the route can be dodged (a forged X-Forwarded-For when the store is not behind
+ * exactly one proxy, or many addresses); this one cannot. A flood of look-ups therefore leaves
+ * checkout at least 60 requests per window — jobs only start below 60 in total — and can at worst
+ * deny look-ups, after which the buyer fills the form by hand.
+ */
+export const LOOKUP_LIMIT = { limit: 40, windowMs: 30_000 }
+
+export async function takeLookupSlot(input: {
+  merchantId: string
+  redisUrl?: string
+  warn?: (message: string) => void
+}): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+  const store = input.redisUrl
+    ? new FallbackStore(new RedisBudgetStore(redisFor(input.redisUrl)), input.warn ?? (() => undefined))
+    : memory
+  return store.take(`${input.merchantId}:counterparty`, LOOKUP_LIMIT.limit, LOOKUP_LIMIT.windowMs)
+}
+
+/** For tests: forget this process's windows (the Redis ones expire on their own). */
+export function resetMemoryBudget(): void {
+  memory.reset()
+}

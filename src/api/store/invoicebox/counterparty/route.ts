@@ -3,6 +3,7 @@ import type { ICacheService, Logger } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import { isValidInn, type Counterparty } from "../../../../core"
 import { defaultInvoiceboxProvider } from "../../../../lib"
+import { resetMemoryBudget, takeLookupSlot } from "../../../../providers/invoicebox/request-budget"
 
 /** What the storefront gets: enough to fill the payer form, nothing Invoicebox-internal. */
 export interface CounterpartyAnswer {
@@ -55,6 +56,7 @@ export function takeRateLimitToken(client: string, now = Date.now()): { ok: true
 /** For tests: start every case with fresh windows. */
 export function resetRateLimit(): void {
   windows.clear()
+  resetMemoryBudget()
 }
 
 type InnCheck = { ok: true; inn: string } | { ok: false; code: string; ru: string; en: string }
@@ -85,8 +87,10 @@ export function toAnswer(inn: string, c: Counterparty): CounterpartyAnswer {
 }
 
 function clientAddress(req: MedusaRequest): string {
-  // req.ip honours Express's "trust proxy"; behind a proxy without it, every buyer shares one
-  // address, which only makes the limit stricter.
+  // req.ip honours Express's "trust proxy", which Medusa sets to 1 (@medusajs/framework
+  // dist/http/express-loader.js): the address the one proxy in front appended to X-Forwarded-For.
+  // Exposed without a proxy, a client can forge that header and dodge this limit — the global
+  // look-up limit (takeLookupSlot) is what protects the Invoicebox quota then.
   return req.ip || req.socket?.remoteAddress || "unknown"
 }
 
@@ -131,9 +135,25 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
   }
 
   if (!lookup) {
+    const provider = defaultInvoiceboxProvider(req.scope, typeof req.query?.provider_id === "string" ? req.query.provider_id : undefined)
+    const slot = await takeLookupSlot({
+      merchantId: provider.options.merchantId,
+      redisUrl: provider.options.redisUrl ?? process.env.REDIS_URL,
+      warn: (message) => logger.warn(message),
+    })
+    if (!slot.ok) {
+      const seconds = Math.max(1, Math.ceil(slot.waitMs / 1000))
+      res.setHeader("Retry-After", String(seconds))
+      res.status(429).json({
+        type: "too_many_requests",
+        code: "lookups_busy",
+        message: `Проверка ИНН сейчас перегружена, заполните реквизиты вручную или повторите через ${seconds} с / INN look-ups are busy right now, fill in the details yourself or retry in ${seconds} s`,
+      })
+      return
+    }
     let found: Counterparty | null
     try {
-      found = await defaultInvoiceboxProvider(req.scope, typeof req.query?.provider_id === "string" ? req.query.provider_id : undefined).client.findCounterparty(inn)
+      found = await provider.client.findCounterparty(inn)
     } catch (e) {
       logger.warn(`Invoicebox counterparty look-up for an INN failed: ${(e as Error).message}`)
       res.status(502).json({

@@ -1,4 +1,6 @@
 import { Modules } from "@medusajs/framework/utils"
+import { isValidInn } from "../../../../../core"
+import { LOOKUP_LIMIT } from "../../../../../providers/invoicebox/request-budget"
 import { GET, RATE_LIMIT, resetRateLimit, FOUND_TTL_SECONDS, NOT_FOUND_TTL_SECONDS } from "../route"
 
 const SBER = {
@@ -36,8 +38,32 @@ function setup({ ip = "10.0.0.1", findCounterparty = jest.fn(async (inn: string)
   return { call, cache, store, findCounterparty }
 }
 
+/** Distinct valid company ИНН, so that every look-up misses the cache and would reach Invoicebox. */
+function validInns(count: number): string[] {
+  const found: string[] = []
+  for (let n = 770708380; found.length < count; n++) {
+    for (let d = 0; d <= 9; d++) if (isValidInn(`${n}${d}`)) found.push(`${n}${d}`)
+  }
+  return found.slice(0, count)
+}
+
 describe("GET /store/invoicebox/counterparty", () => {
   beforeEach(() => resetRateLimit())
+
+  it("cannot drain the Invoicebox quota from many addresses: a global limit stops look-ups, not checkout", async () => {
+    const findCounterparty = jest.fn(async () => null)
+    const inns = validInns(LOOKUP_LIMIT.limit + 5)
+    const statuses: number[] = []
+    // Every request from another address (as a forged X-Forwarded-For gives, with trust proxy on).
+    for (const [i, inn] of inns.entries()) statuses.push((await setup({ ip: `10.1.${i >> 8}.${i & 255}`, findCounterparty }).call({ inn })).statusCode)
+    expect(findCounterparty).toHaveBeenCalledTimes(LOOKUP_LIMIT.limit)
+    expect(statuses.filter((s) => s === 404)).toHaveLength(LOOKUP_LIMIT.limit)
+    expect(statuses.slice(LOOKUP_LIMIT.limit)).toEqual(Array(5).fill(429))
+    const busy = await setup({ ip: "10.9.9.9", findCounterparty }).call({ inn: inns[inns.length - 1] })
+    expect(busy.body.code).toBe("lookups_busy")
+    expect(Number(busy.headers["Retry-After"])).toBeGreaterThanOrEqual(1)
+    expect(busy.body.message).toMatch(/вручную.*\/.*yourself/)
+  })
 
   it("answers the company's requisites for a known ИНН", async () => {
     const { call } = setup()
