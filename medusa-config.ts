@@ -40,7 +40,8 @@ export const invoiceboxOptions = {
   checkStockOnPayment: process.env.INVOICEBOX_CHECK_STOCK_ON_PAYMENT === "true",
   // A return refunded for less than its goods keeps the difference as a fee line (refund with a fee).
   returnFee: process.env.INVOICEBOX_RETURN_FEE === "true",
-  // The benchmark measures the store's own cost against an unthrottled sandbox; unset, the real 100 / 30 s.
+  // The account's Invoicebox quota; unset, the real 100 / 30 s. The benchmark and suites whose sandbox
+  // has another quota (1 000 000) set the same here.
   ...(process.env.INVOICEBOX_REQUEST_BUDGET_LIMIT ? { requestBudget: { limit: Number(process.env.INVOICEBOX_REQUEST_BUDGET_LIMIT) } } : {}),
 }
 

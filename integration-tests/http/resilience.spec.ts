@@ -58,6 +58,8 @@ beforeAll(async () => {
     INVOICEBOX_API_TOKEN: RESILIENCE_API_TOKEN,
     INVOICEBOX_NOTIFICATION_KEY: RESILIENCE_NOTIFICATION_KEY,
     INVOICEBOX_MERCHANT_ID: MERCHANT_ID,
+    // The sandbox here has a quota of 1 000 000 / 30 s; the plugin's budget models the same account.
+    INVOICEBOX_REQUEST_BUDGET_LIMIT: "1000000",
     INVOICEBOX_NOTIFICATION_URL: `http://localhost:${storePort}/hooks/invoicebox`,
     INVOICEBOX_RECONCILE_INTERVAL_MINUTES: "0",
     MEDUSA_DISABLE_ADMIN: "true",

@@ -113,6 +113,8 @@ beforeAll(async () => {
       INVOICEBOX_API_URL: sandbox.url,
       INVOICEBOX_API_TOKEN: API_TOKEN,
       INVOICEBOX_MERCHANT_ID: MERCHANT_ID,
+      // The sandbox here has a quota of 1 000 000 / 30 s; the plugin's budget models the same account.
+      INVOICEBOX_REQUEST_BUDGET_LIMIT: "1000000",
       INVOICEBOX_NOTIFICATION_KEY: NOTIFICATION_KEY,
       INVOICEBOX_NOTIFICATION_URL: `http://localhost:${ports[0]}/hooks/invoicebox`,
       // Both transports: the HTTP tests below are unchanged, and the gate must be held once.

@@ -44,7 +44,10 @@ export interface RequestBudgetOptions {
   backgroundShare?: number
   /** How long an interactive call may wait for a slot before failing as rate-limited. Default 15 000. */
   interactiveMaxWaitMs?: number
-  /** How long a background call waits before its run gives up. Default 5 000. */
+  /**
+   * How long a background call waits before its run gives up. Default one window (+ guard): by then
+   * every slot it saw taken has come free, so still none for it means checkout is using them.
+   */
   backgroundMaxWaitMs?: number
   sleep?: (ms: number) => Promise<void>
 }
@@ -126,7 +129,7 @@ export class RequestBudget {
     const share = Math.min(1, Math.max(0, options.backgroundShare ?? 0.6))
     this.backgroundCap = Math.max(1, Math.floor(this.limit * share))
     this.interactiveMaxWaitMs = options.interactiveMaxWaitMs ?? 15_000
-    this.backgroundMaxWaitMs = options.backgroundMaxWaitMs ?? 5_000
+    this.backgroundMaxWaitMs = options.backgroundMaxWaitMs ?? this.windowMs + this.guardMs
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
 

@@ -73,16 +73,20 @@ export async function closeBudgetConnections(): Promise<void> {
  * deny look-ups, after which the buyer fills the form by hand.
  */
 export const LOOKUP_LIMIT = { limit: 40, windowMs: 30_000 }
+/** The same share of an account with another quota (`requestBudget.limit`). */
+const LOOKUP_SHARE = 0.4
 
 export async function takeLookupSlot(input: {
   merchantId: string
   redisUrl?: string
+  settings?: RequestBudgetSettings
   warn?: (message: string) => void
 }): Promise<{ ok: true } | { ok: false; waitMs: number }> {
   const store = input.redisUrl
     ? new FallbackStore(new RedisBudgetStore(redisFor(input.redisUrl)), input.warn ?? (() => undefined))
     : memory
-  return store.take(`${input.merchantId}:counterparty`, LOOKUP_LIMIT.limit, LOOKUP_LIMIT.windowMs)
+  const limit = input.settings?.limit ? Math.max(1, Math.floor(input.settings.limit * LOOKUP_SHARE)) : LOOKUP_LIMIT.limit
+  return store.take(`${input.merchantId}:counterparty`, limit, input.settings?.windowMs ?? LOOKUP_LIMIT.windowMs)
 }
 
 /** For tests: forget this process's windows (the Redis ones expire on their own). */

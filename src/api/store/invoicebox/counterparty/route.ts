@@ -139,6 +139,7 @@ export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void
     const slot = await takeLookupSlot({
       merchantId: provider.options.merchantId,
       redisUrl: provider.options.redisUrl ?? process.env.REDIS_URL,
+      settings: provider.options.requestBudget,
       warn: (message) => logger.warn(message),
     })
     if (!slot.ok) {
