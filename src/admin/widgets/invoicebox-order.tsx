@@ -353,7 +353,7 @@ const InvoiceboxOrderWidget = ({ data: order }: DetailWidgetProps<AdminOrder>) =
 }
 
 export const config = defineWidgetConfig({
-  zone: "order.details.after",
+  zone: "order.details.side.after",
 })
 
 export default InvoiceboxOrderWidget
