@@ -2,7 +2,7 @@ const { loadEnv } = require("@medusajs/framework/utils")
 loadEnv("test", process.cwd())
 
 const testMatch = {
-  unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s"],
+  unit: ["**/src/**/__tests__/**/*.unit.spec.[jt]s?(x)"],
   "integration:http": ["**/integration-tests/http/*.spec.[jt]s"],
   "integration:multi": ["**/integration-tests/multi/*.spec.[jt]s"],
   "integration:modules": ["**/src/modules/*/__tests__/**/*.[jt]s"],
@@ -12,7 +12,7 @@ module.exports = {
   transform: {
     "^.+\\.[jt]sx?$": [
       "@swc/jest",
-      { jsc: { parser: { syntax: "typescript", decorators: true, tsx: true }, target: "es2021" } },
+      { jsc: { parser: { syntax: "typescript", decorators: true, tsx: true }, target: "es2021", transform: { react: { runtime: "automatic" } } } },
     ],
   },
   testEnvironment: "node",

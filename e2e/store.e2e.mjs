@@ -5,8 +5,10 @@
 import assert from "node:assert/strict"
 import fs from "node:fs"
 import { after, before, describe, test } from "node:test"
+import path from "node:path"
 import { startDemo } from "../scripts/demo.mjs"
-import { freePort, launchBrowser, shot, squash } from "./lib.mjs"
+import { freePort, launchBrowser, root, shot, squash } from "./lib.mjs"
+import { startNextExample } from "./nextjs.mjs"
 
 const DEMO_TOKEN = "b37c4c689295904ed21eee5d9a48d42e"
 // Seed prices (demo/seed.ts): 3 × paper 449.90 + cartridge 1890.50 + book 1200 = 4440.20, shipping 500.
@@ -16,6 +18,8 @@ const REFUND = "1000,55"
 
 let demo
 let browser
+let nextPort
+let nextApp
 /** What the buyer's test leaves for the merchant's. */
 const placed = {}
 
@@ -24,6 +28,9 @@ before(async () => {
   // proves it is the widget's «Проверить статус» that does.
   process.env.INVOICEBOX_RECONCILE_INTERVAL_MINUTES ??= "0"
   const [medusaPort, storefrontPort, sandboxPort] = [await freePort(), await freePort(), await freePort()]
+  nextPort = await freePort()
+  // The kit's components call the Store API from the browser: both storefronts are CORS origins.
+  process.env.STORE_CORS ??= [storefrontPort, nextPort, medusaPort].map((p) => `http://localhost:${p}`).join(",")
   demo = await startDemo({
     name: "e2e",
     persistent: false,
@@ -39,6 +46,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close().catch(() => {})
+  await nextApp?.stop()
   if (demo) {
     await demo.stop()
   }
@@ -138,7 +146,19 @@ describe("demo store in Chromium", () => {
       assert.ok(placed.orderId?.startsWith("order_"), `on the order page (${page.url()})`)
       assert.equal(await page.getAttribute('[data-testid="payment-status"]', "data-status"), "awaiting")
       assert.equal(squash(await page.textContent('[data-testid="invoice-amount"]')), ORDER_TOTAL)
-      placed.invoiceId = (await page.textContent('[data-testid="invoice-id"]')).trim()
+      // The kit's invoice panel shows one human number, Invoicebox's «Счёт №», never the invoice's UUID.
+      const storeOrder = await (
+        await page.request.get(`${demo.urls.backend}/store/orders/${placed.orderId}?fields=*payment_collections.payment_sessions`, {
+          headers: { "x-publishable-api-key": demo.seed.publishableKey },
+        })
+      ).json()
+      const sessionData = storeOrder.order.payment_collections[0].payment_sessions.find((s) => s.provider_id === "pp_invoicebox_invoicebox").data
+      placed.invoiceId = sessionData.invoicebox_order_id
+      placed.returnUrl = sessionData.return_url
+      assert.equal((await page.textContent('[data-testid="invoice-number"]')).trim(), `№ ${sessionData.invoice_number}`)
+      assert.equal((await page.textContent('[data-testid="invoice-status"]')).trim(), "Ожидает оплаты")
+      assert.ok(!(await page.textContent('[data-testid="invoice-card"]')).includes(placed.invoiceId), "no UUID shown as a number")
+      assert.match(await page.textContent('[data-testid="invoice-due"]'), /МСК/)
 
       const doc = page.locator('[data-testid="printable-invoice"]')
       assert.equal(await doc.locator(".doc-lines tbody tr").count(), 4, "three goods and the shipping")
@@ -166,6 +186,8 @@ describe("demo store in Chromium", () => {
       await page.waitForURL((url) => url.href.startsWith(demo.urls.storefront))
       await page.locator('[data-testid="payment-status"][data-status="captured"]').waitFor({ timeout: 60_000 })
       assert.equal((await page.textContent('[data-testid="payment-status"]')).trim(), "Оплачен")
+      await page.locator('[data-testid="invoice-status"][data-status="paid"]').waitFor()
+      assert.equal((await page.textContent('[data-testid="invoice-status"]')).trim(), "Оплачен")
       assert.match(await page.textContent('[data-testid="paid-banner"]'), /Оплата получена/)
       assert.equal(await page.locator('[data-testid="pay-link"]').count(), 0, "a paid invoice offers no payment link")
       placed.displayId = (await page.textContent("h1")).replace(/\D+/g, "")
@@ -173,7 +195,18 @@ describe("demo store in Chromium", () => {
 
       await page.click('[data-testid="lang-switch"]')
       await page.locator('[data-testid="payment-status"]').filter({ hasText: "Paid" }).waitFor()
+      await page.locator('[data-testid="invoice-status"]').filter({ hasText: "Paid" }).waitFor()
       await context.close()
+
+      // The return URL in a browser that never saw the order (no localStorage): the store's guest
+      // invoice route names the order of the cart.
+      assert.match(placed.returnUrl, /\?return_cart=cart_/)
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" })
+      const other = await fresh.newPage()
+      await other.goto(placed.returnUrl)
+      await other.locator('[data-testid="invoice-status"][data-status="paid"]').waitFor({ timeout: 30_000 })
+      assert.ok(other.url().includes(`#/order/${placed.orderId}`), other.url())
+      await fresh.close()
     })
   )
 
@@ -337,6 +370,99 @@ describe("demo store in Chromium", () => {
       } finally {
         await sandboxControl("notifications/unblock")
       }
+    })
+  )
+
+  test("the Next.js example (production build) takes a company's invoice through the kit, and its return page turns «Оплачен» by itself in another browser", { timeout: 600_000 }, () =>
+    withLog(async () => {
+      nextApp = await startNextExample({
+        backendUrl: demo.urls.backend,
+        publishableKey: demo.seed.publishableKey,
+        port: nextPort,
+        logFile: path.join(root, ".data", "e2e-next.log"),
+        log: (line) => console.log(`  ${line}`),
+      })
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" })
+      const page = await context.newPage()
+      const lookups = []
+      page.on("request", (r) => r.url().includes("/store/invoicebox/counterparty") && lookups.push(r.url()))
+
+      await page.goto(`${nextApp.url}/ru`)
+      await page.locator('form[data-handle="tax-code-book"] button').click()
+      await page.waitForURL(/\/ru\/checkout$/)
+      await page.fill('input[name="delivery_email"]', "buh@example.ru")
+      await page.fill('input[name="delivery_contact"]', "Иван Петров")
+      await page.fill('input[name="delivery_city"]', "Москва")
+      await page.fill('input[name="delivery_address"]', "ул. Вавилова, д. 19")
+
+      // A mistyped ИНН: the kit's check at the field, on blur, and no look-up request.
+      await page.fill('input[name="inn"]', "7707083894")
+      await page.press('input[name="inn"]', "Tab")
+      await page.locator('[data-error-for="inn"]').filter({ hasText: "контрольная сумма" }).waitFor({ timeout: 10_000 })
+      assert.deepEqual(lookups, [])
+
+      await page.fill('input[name="inn"]', "7707083893")
+      await page.press('input[name="inn"]', "Tab")
+      await page.locator('[data-testid="lookup-status"]').filter({ hasText: "ПАО Сбербанк" }).waitFor()
+      assert.equal(await page.inputValue('input[name="name"]'), "ПАО Сбербанк")
+      assert.equal(await page.inputValue('input[name="kpp"]'), "773601001")
+      assert.equal(await page.textContent('[data-error-for="inn"]'), "")
+
+      // A bad КПП goes to the server action, which answers the field error as data: a production
+      // build would have replaced a thrown message.
+      await page.fill('input[name="kpp"]', "77360100")
+      await page.fill('input[name="email"]', "buh@example.ru")
+      await page.click('[data-testid="submit-payment-button"]')
+      await page.locator('[data-error-for="kpp"]').filter({ hasText: "КПП: 9 символов" }).waitFor({ timeout: 30_000 })
+      assert.match(await page.textContent('[data-testid="checkout-error"]'), /^Проверьте реквизиты плательщика: КПП/)
+      assert.doesNotMatch(await page.textContent("body"), /Server Components render|Error setting up the request/)
+      await shot(page, "10-next-kpp-error.png")
+
+      await page.fill('input[name="kpp"]', "773601001")
+      await page.click('[data-testid="submit-payment-button"]')
+      await page.locator('[data-testid="review"] [data-testid="payer-summary-name"]').filter({ hasText: "ПАО Сбербанк" }).waitFor({ timeout: 60_000 })
+      assert.match(await page.textContent('[data-testid="payer-summary"]'), /ИНН 7707083893, КПП 773601001/)
+      await page.click('[data-testid="place-order"]')
+      await page.waitForURL(/\/ru\/order\/order_[^/]+\/confirmed$/, { timeout: 60_000 })
+      const orderId = /\/order\/(order_[^/]+)\//.exec(page.url())[1]
+      const panel = page.locator('[data-testid="invoice-panel"]')
+      await panel.locator('[data-testid="invoice-status"][data-status="awaiting"]').waitFor()
+      assert.equal((await panel.locator('[data-testid="invoice-status"]').textContent()).trim(), "Ожидает оплаты")
+      assert.equal(squash(await panel.locator('[data-testid="invoice-amount"]').textContent()), "1700,00₽", "book 1200 + shipping 500")
+      assert.match(await panel.locator('[data-testid="invoice-due"]').textContent(), /МСК/)
+      await shot(page, "11-next-confirmed.png")
+
+      const { order } = await (
+        await page.request.get(`${demo.urls.backend}/store/orders/${orderId}?fields=display_id,*payment_collections.payment_sessions`, {
+          headers: { "x-publishable-api-key": demo.seed.publishableKey },
+        })
+      ).json()
+      const data = order.payment_collections[0].payment_sessions.find((x) => x.provider_id === "pp_invoicebox_invoicebox").data
+      assert.equal((await panel.locator('[data-testid="invoice-number"]').textContent()).trim(), `№ ${data.invoice_number}`)
+      assert.ok(data.return_url.startsWith(`${nextApp.url}/ru/checkout/invoicebox-return?cart_id=cart_`), data.return_url)
+
+      // Another browser (no cookie, no storage) opens the return page while the invoice is unpaid.
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "ru-RU" })
+      const other = await fresh.newPage()
+      let navigations = 0
+      other.on("framenavigated", (f) => f === other.mainFrame() && navigations++)
+      await other.goto(data.return_url)
+      await other.locator('[data-testid="invoice-status"][data-status="awaiting"]').waitFor()
+      assert.equal((await other.textContent('[data-testid="invoice-return-title"]')).trim(), `Заказ № ${order.display_id}`)
+
+      await panel.locator('[data-testid="pay-link"]').click()
+      await page.waitForURL((url) => url.href.startsWith(demo.urls.sandbox))
+      await page.getByRole("button", { name: "Оплатить" }).click()
+      await page.waitForURL((url) => url.href.startsWith(`${nextApp.url}/ru/checkout/invoicebox-return`))
+      await page.locator('[data-testid="invoice-status"][data-status="paid"]').waitFor({ timeout: 60_000 })
+
+      await other.locator('[data-testid="invoice-status"][data-status="paid"]').waitFor({ timeout: 60_000 })
+      assert.equal((await other.textContent('[data-testid="invoice-status"]')).trim(), "Оплачен")
+      assert.equal(navigations, 1, "the other browser's page was never reloaded")
+      assert.equal(await other.locator('[data-testid="pay-link"]').count(), 0)
+      await shot(other, "12-next-return-paid.png")
+      await fresh.close()
+      await context.close()
     })
   )
 })

@@ -169,8 +169,29 @@ const CONTENT_TYPES = {
   ".ico": "image/x-icon",
 }
 
-/** The storefront is static; only /config.json is generated, so the page needs no build step. */
-function serveStorefront({ port, config }) {
+/**
+ * The storefront's React islands (demo/storefront/kit-islands.jsx: the plugin's storefront kit
+ * components) bundled into one browser file; the rest of the storefront is static.
+ */
+export async function buildStorefrontKit(outfile) {
+  const { build } = await import("esbuild")
+  await build({
+    entryPoints: [path.join(storefrontDir, "kit-islands.jsx")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2020",
+    jsx: "automatic",
+    minify: true,
+    define: { "process.env.NODE_ENV": '"production"' },
+    logLevel: "warning",
+  })
+  return outfile
+}
+
+/** Static files, the generated /config.json and the bundled /kit.js. */
+function serveStorefront({ port, config, kitFile }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost")
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -183,8 +204,8 @@ function serveStorefront({ port, config }) {
       return
     }
     const rel = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname).replace(/^\/+/, "")
-    const file = path.resolve(storefrontDir, rel)
-    if (!file.startsWith(storefrontDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const file = url.pathname === "/kit.js" ? kitFile : path.resolve(storefrontDir, rel)
+    if ((file !== kitFile && !file.startsWith(storefrontDir + path.sep)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found")
       return
     }
@@ -335,8 +356,10 @@ export async function startDemo(opts = {}) {
     stoppers.push(() => stopChild(medusa))
     await waitFor(`${backendUrl}/health`, { timeoutMs: 240_000, what: "Medusa", isAlive: medusa.alive })
 
+    const kitFile = await buildStorefrontKit(path.join(root, ".data", `${name}-kit.js`))
     const storefront = await serveStorefront({
       port: storefrontPort,
+      kitFile,
       config: {
         backendUrl,
         publishableKey: seed.publishableKey,

@@ -2,7 +2,9 @@
 // invoice page → back from Invoicebox's payment page to the order status. Plain browser JavaScript
 // against Medusa's Store API, so that every call a real storefront needs is visible in one file.
 import { STRINGS, pickLanguage } from "./i18n.js"
-import { checkInn, isValidEmail, isValidKpp, splitRussianAddress } from "./requisites.js"
+import { splitRussianAddress } from "./requisites.js"
+// The plugin's storefront kit (React components and Store API helpers), bundled by scripts/demo.mjs.
+import { mountInvoicePanel, mountPayerForm, readInvoice, startInvoiceSession, storeClient } from "/kit.js"
 
 const PROVIDER_ID = "pp_invoicebox_invoicebox"
 const CART_KEY = "ib_demo_cart_id"
@@ -18,6 +20,8 @@ let config = null
 let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "ru"
 let pollTimer = null
 let countdownTimer = null
+/** React islands of the current page, unmounted when the page changes. */
+let islands = []
 let notice = null
 
 const t = (key) => STRINGS[lang][key] ?? STRINGS.ru[key] ?? key
@@ -308,19 +312,7 @@ async function renderCheckout() {
       </section>
       <section class="card" id="payer">
         <h2>${esc(t("payer"))}</h2>
-        <div class="inn-row">
-          ${field("inn", t("inn"), { hint: t("innHint"), attrs: 'inputmode="numeric" maxlength="12" autocomplete="off" autofocus' })}
-          <button type="button" id="inn-lookup">${esc(t("innLookup"))}</button>
-        </div>
-        <p class="lookup" id="lookup-status" aria-live="polite" data-testid="lookup-status"></p>
-        <div class="type-row" id="payer-type"></div>
-        ${field("name", t("name"), { attrs: 'maxlength="500" autocomplete="organization"' })}
-        ${field("kpp", t("kpp"), { hint: t("kppHint"), attrs: 'maxlength="9" autocomplete="off"' })}
-        ${field("address", t("address"), { attrs: 'maxlength="1000"' })}
-        <div class="two">
-          ${field("email", t("email"), { type: "email", attrs: 'maxlength="100" autocomplete="email"' })}
-          ${field("phone", t("phone"), { type: "tel", attrs: 'maxlength="20" autocomplete="tel"' })}
-        </div>
+        <div id="payer-form"></div>
       </section>
       <section class="card">
         <h2>${esc(t("delivery"))}</h2>
@@ -358,126 +350,56 @@ async function renderCheckout() {
 
   const form = document.getElementById("checkout")
   const input = (name) => form.elements.namedItem(name)
-  let lastLooked = ""
+  const payerForm = mountPayerForm(document.getElementById("payer-form"), {
+    sdk: storeClient(config),
+    lang,
+    onChange: (values) => syncDelivery(values.address),
+  })
+  islands.push(payerForm)
+  let legalAddress = ""
 
   const setError = (name, message) => {
     const el = form.querySelector(`[data-error-for="${name}"]`)
     if (el) el.textContent = message ?? ""
     form.querySelector(`[data-field="${name}"]`)?.classList.toggle("invalid", !!message)
-    // "Fix the highlighted fields" is stale once nothing is highlighted any more.
-    if (!message && !form.querySelector(".invalid")) document.getElementById("checkout-error").innerHTML = ""
   }
 
-  const payerType = () => (input("inn").value.trim().length === 12 ? "sole_proprietor" : "legal")
-  const showType = () => {
-    const inn = input("inn").value.trim()
-    const box = document.getElementById("payer-type")
-    box.textContent = checkInn(inn) === "ok" ? (payerType() === "legal" ? t("typeLegal") : t("typeSole")) : ""
-    const kppField = form.querySelector('[data-field="kpp"]')
-    kppField.hidden = payerType() === "sole_proprietor" && inn.length === 12
-  }
-
-  const innProblem = () => {
-    const verdict = checkInn(input("inn").value)
-    return verdict === "ok" ? null : verdict === "length" ? t("innInvalidLength") : t("innInvalidChecksum")
-  }
-
-  const syncDelivery = () => {
+  // The delivery address follows the legal address typed (or found) in the kit's payer form.
+  function syncDelivery(address = legalAddress) {
+    legalAddress = address
     const same = input("same").checked
     for (const name of ["city", "postal_code", "address_1"]) input(name).readOnly = same
     if (same) {
-      const parts = splitRussianAddress(input("address").value)
+      const parts = splitRussianAddress(address)
       input("city").value = parts.city
       input("postal_code").value = parts.postalCode
-      input("address_1").value = parts.street || input("address").value
+      input("address_1").value = parts.street || address
       for (const name of ["city", "postal_code", "address_1"]) if (input(name).value) setError(name, null)
     }
   }
-
-  // A message about a field goes as soon as the buyer edits that field; the form re-checks on submit.
-  form.addEventListener("input", (ev) => {
-    if (ev.target.name && ev.target.name !== "inn") setError(ev.target.name, null)
-  })
-
-  async function lookup() {
-    const inn = input("inn").value.trim()
-    input("inn").value = inn
-    showType()
-    const problem = innProblem()
-    setError("inn", problem)
-    const status = document.getElementById("lookup-status")
-    if (problem) {
-      status.textContent = ""
-      return
-    }
-    if (inn === lastLooked) return
-    lastLooked = inn
-    status.className = "lookup"
-    status.textContent = t("innLooking")
-    try {
-      const { counterparty: c } = await api(`/store/invoicebox/counterparty?inn=${encodeURIComponent(inn)}`)
-      input("name").value = c.name ?? ""
-      input("kpp").value = c.kpp ?? ""
-      input("address").value = c.address ?? ""
-      for (const n of ["name", "kpp", "address"]) setError(n, null)
-      status.className = "lookup ok"
-      const ogrnLabel = c.ogrn?.length === 15 ? t("ogrnip") : t("ogrn")
-      status.textContent = `${t("innFound")}: ${c.name}${c.ogrn ? ` (${ogrnLabel} ${c.ogrn})` : ""}`
-      syncDelivery()
-    } catch (e) {
-      status.className = "lookup warn"
-      if (e.status === 404) status.textContent = t("innNotFound")
-      else if (e.status === 400) {
-        setError("inn", e.message)
-        status.textContent = ""
-      } else status.textContent = t("innLookupFailed")
-      if (e.status !== 404) lastLooked = ""
-    }
-  }
-
-  input("inn").addEventListener("blur", lookup)
-  input("inn").addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter") {
-      ev.preventDefault()
-      lookup()
-    }
-  })
-  input("inn").addEventListener("input", () => {
-    setError("inn", null)
-    showType()
-  })
-  document.getElementById("inn-lookup").addEventListener("click", lookup)
-  input("address").addEventListener("input", syncDelivery)
-  input("same").addEventListener("change", syncDelivery)
+  input("same").addEventListener("change", () => syncDelivery())
   syncDelivery()
 
+  /** The kit checks the payer exactly as the server will; the demo checks its own delivery fields. */
   function validate() {
-    const problems = {}
-    const inn = input("inn").value.trim()
-    const innIssue = innProblem()
-    if (innIssue) problems.inn = innIssue
-    if (!input("name").value.trim()) problems.name = t("required")
-    const kpp = input("kpp").value.trim().toUpperCase()
-    if (!innIssue && inn.length === 10) {
-      if (!kpp) problems.kpp = t("kppRequired")
-      else if (!isValidKpp(kpp)) problems.kpp = t("kppInvalid")
+    const payer = payerForm.handle.current.validate()
+    let ok = !!payer
+    for (const name of ["city", "address_1"]) {
+      const missing = !input(name).value.trim()
+      setError(name, missing ? t("required") : null)
+      if (missing) ok = false
     }
-    if (!input("address").value.trim()) problems.address = t("required")
-    const email = input("email").value.trim()
-    if (!email) problems.email = t("required")
-    else if (!isValidEmail(email)) problems.email = t("emailInvalid")
-    for (const name of ["city", "address_1"]) if (!input(name).value.trim()) problems[name] = t("required")
-    for (const name of ["inn", "name", "kpp", "address", "email", "phone", "city", "address_1"]) setError(name, problems[name])
-    return Object.keys(problems).length === 0
+    return ok ? payer : null
   }
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault()
     const errorBox = document.getElementById("checkout-error")
     errorBox.innerHTML = ""
-    if (!validate()) {
+    const payer = validate()
+    if (!payer) {
       errorBox.innerHTML = `<div class="alert error" role="alert">${esc(t("fixErrors"))}</div>`
-      form.querySelector(".invalid input")?.focus()
+      setTimeout(() => form.querySelector(".invalid input")?.focus())
       return
     }
     const button = document.getElementById("place-order")
@@ -485,15 +407,7 @@ async function renderCheckout() {
     button.textContent = t("placing")
     try {
       const order = await placeOrder(cart.id, {
-        payer: {
-          type: payerType(),
-          name: input("name").value.trim(),
-          inn: input("inn").value.trim(),
-          ...(payerType() === "legal" ? { kpp: input("kpp").value.trim().toUpperCase() } : {}),
-          address: input("address").value.trim(),
-          email: input("email").value.trim(),
-          ...(input("phone").value.trim() ? { phone: input("phone").value.trim() } : {}),
-        },
+        payer,
         contact: input("contact").value.trim(),
         delivery: {
           city: input("city").value.trim(),
@@ -504,8 +418,9 @@ async function renderCheckout() {
       })
       location.hash = `#/order/${order.id}`
     } catch (e) {
-      showError(errorBox, e)
-      if (/ИНН|INN/.test(e.message)) setError("inn", e.message)
+      // A refusal of the store names its fields: the kit puts each message at its field.
+      const info = payerForm.handle.current.showError(e.body?.message ? { status: e.status, message: e.body.message } : e)
+      showError(errorBox, { message: lang === "en" ? info.en : info.ru })
       button.disabled = false
       button.textContent = t("placeOrder")
     }
@@ -536,15 +451,9 @@ async function placeOrder(cartId, { payer, contact, delivery, shippingOptionId }
   if (shippingOptionId) {
     await api(`/store/carts/${cartId}/shipping-methods`, { method: "POST", body: { option_id: shippingOptionId } })
   }
-  const { cart } = await api(`/store/carts/${cartId}?fields=+payment_collection.id`)
-  const collectionId =
-    cart.payment_collection?.id ??
-    (await api("/store/payment-collections", { method: "POST", body: { cart_id: cartId } })).payment_collection.id
   const returnUrl = `${location.origin}/?return_cart=${encodeURIComponent(cartId)}`
-  await api(`/store/payment-collections/${collectionId}/payment-sessions`, {
-    method: "POST",
-    body: { provider_id: PROVIDER_ID, data: { payer, return_url: returnUrl } },
-  })
+  // The kit's helper: collection, then a session with the payer — a fresh one if the payer changed.
+  await startInvoiceSession(storeClient(config), { cartId, payer, returnUrl, providerId: PROVIDER_ID })
   const result = await api(`/store/carts/${cartId}/complete`, { method: "POST" })
   if (result.type !== "order") throw new ApiError(409, { message: result.error?.message ?? "Cart not completed" })
   rememberOrder(result.order, cartId)
@@ -593,7 +502,7 @@ function printableInvoice(order, data) {
   const cur = order.currency_code
   return `<section class="invoice-doc" data-testid="printable-invoice">
     <header class="doc-head">
-      <div><h2>${esc(t("invoiceTitle"))} ${esc(t("numero"))} ${esc(data.invoicebox_order_id)}</h2>
+      <div><h2>${esc(t("invoiceTitle"))} ${esc(t("numero"))} ${esc(data.invoice_number ?? "—")}</h2>
         <p>${esc(t("orderTitle"))} ${esc(t("numero"))} ${esc(order.display_id)} · ${esc(t("placedAt"))}: ${esc(dateTime(order.created_at))}</p></div>
       <div class="doc-due"><small>${esc(t("dueDate"))}</small><b>${esc(dateTime(data.expires_at))}</b></div>
     </header>
@@ -652,15 +561,10 @@ async function renderOrder(id) {
           ? `<div class="alert error">${esc(t(data.invoice_status === "expired" ? "invoiceExpired" : "invoiceCanceled"))}</div>`
           : `<div class="alert info">${esc(t("waiting"))}</div>`
     }
-    <section class="card invoice-card" data-testid="invoice-card">
-      <div class="kv"><span>${esc(t("invoiceNo"))}</span><b data-testid="invoice-id">${esc(data.invoicebox_order_id ?? "—")}</b></div>
-      <div class="kv"><span>${esc(t("amount"))}</span><b class="big" data-testid="invoice-amount">${money(order.total, order.currency_code)}</b></div>
-      <div class="kv"><span>${esc(t("dueDate"))}</span><b>${esc(data.expires_at ? dateTime(data.expires_at) : "—")}</b></div>
+    <div id="invoice-panel" data-testid="invoice-card"></div>
+    <section class="card invoice-extras">
       ${payable ? `<div class="kv"><span>${esc(t("timeLeft"))}</span><b id="time-left">${esc(timeLeft(data.expires_at))}</b></div>` : ""}
-      <div class="actions">
-        ${payable ? `<a class="button primary" href="${esc(data.payment_url)}" data-testid="pay-link">${esc(t("payNow"))}</a>` : ""}
-        <button type="button" id="print">${esc(t("print"))}</button>
-      </div>
+      <div class="actions"><button type="button" id="print">${esc(t("print"))}</button></div>
     </section>
     ${data.invoicebox_order_id ? printableInvoice(order, data) : ""}`
   document.getElementById("print").onclick = () => window.print()
@@ -670,13 +574,22 @@ async function renderOrder(id) {
       if (el) el.textContent = timeLeft(data.expires_at)
     }, 30_000)
   }
-  // The order turns to "Оплачен" when Invoicebox's notification reaches the store, which happens
-  // outside this page; polling is the simplest way for a static page to notice.
-  if (!SETTLED.has(status) && !invoiceGone) {
-    pollTimer = setTimeout(() => {
-      if (location.hash === `#/order/${id}`) route()
-    }, 2500)
-  }
+  // The kit's invoice panel polls the store's invoice route and turns to «Оплачен» by itself when
+  // Invoicebox's notification reaches the store; the rest of the page is drawn again once then.
+  islands.push(
+    mountInvoicePanel(document.getElementById("invoice-panel"), {
+      sdk: storeClient(config),
+      lang,
+      orderId: order.id,
+      onUpdate: (lookup) => {
+        const final = ["paid", "partially_refunded", "refunded", "expired", "canceled"].includes(lookup.invoice?.status)
+        if (final && !SETTLED.has(status) && !invoiceGone && location.hash === `#/order/${id}`) {
+          clearTimeout(pollTimer)
+          pollTimer = setTimeout(() => location.hash === `#/order/${id}` && route(), 500)
+        }
+      },
+    })
+  )
 }
 
 function renderOrders() {
@@ -697,6 +610,7 @@ function renderOrders() {
 async function route() {
   clearTimeout(pollTimer)
   clearInterval(countdownTimer)
+  for (const island of islands.splice(0)) island.unmount()
   document.documentElement.lang = lang
   const hash = location.hash || "#/"
   const nav = hash.startsWith("#/cart") || hash.startsWith("#/checkout") ? "cart" : hash.startsWith("#/order") ? "orders" : "catalogue"
@@ -717,14 +631,15 @@ async function route() {
 async function start() {
   config = await fetch("/config.json").then((r) => r.json())
   document.title = config.storeName
-  // Invoicebox sends the buyer back to ?return_cart=<cart id>; the order id is only known here,
-  // in the browser that placed the order.
+  // Invoicebox sends the buyer back to ?return_cart=<cart id>. The store's guest invoice route
+  // (through the kit's readInvoice) names the order of that cart, in this browser or any other.
   const params = new URLSearchParams(location.search)
   const returned = params.get("return_cart")
   if (returned) {
-    const known = savedOrders().find((o) => o.cart_id === returned)
-    history.replaceState(null, "", known ? `/#/order/${known.order_id}` : "/#/orders")
-    if (!known) notice = "returnUnknown"
+    const found = await readInvoice(storeClient(config), { cartId: returned }).catch(() => null)
+    const orderId = found?.order?.id ?? savedOrders().find((o) => o.cart_id === returned)?.order_id
+    history.replaceState(null, "", orderId ? `/#/order/${orderId}` : "/#/orders")
+    if (!orderId) notice = "returnUnknown"
   }
   window.addEventListener("hashchange", route)
   await route()

@@ -93,28 +93,36 @@ export async function InvoiceboxInvoice(props: InvoiceboxInvoiceProps) {
 
 type SearchParams = Record<string, string | string[] | undefined>
 
+type ReturnPageProps = { params?: unknown; searchParams?: SearchParams | Promise<SearchParams> }
+
 /**
  * The page Invoicebox sends the buyer back to (`return_url`): works for a guest in any browser, as
- * it needs only the `cart_id` (or `session_id` / `order_id`) of its address. Use it as the page:
- * `export { InvoiceboxReturnPage as default } from "medusa-payment-invoicebox/storefront/next"`.
+ * it needs only the `cart_id` (or `session_id` / `order_id`) of its address. Its props are exactly
+ * a Next.js page's; other settings go through createInvoiceboxReturnPage.
  */
-export async function InvoiceboxReturnPage(props: { searchParams?: SearchParams | Promise<SearchParams>; lang?: Lang } & StoreConfig) {
-  const params = (await props.searchParams) ?? {}
-  const one = (k: string) => (typeof params[k] === "string" ? (params[k] as string) : undefined)
-  const lang: Lang = props.lang ?? (one("lang") === "en" ? "en" : "ru")
-  const cartId = one("cart_id")
-  const sessionId = one("session_id")
-  const orderId = one("order_id")
-  const ref: InvoiceRef | null = cartId ? { cartId } : sessionId ? { sessionId } : orderId ? { orderId } : null
-  if (!ref) return <p data-testid="invoice-return-missing">{translate(lang, "noReference")}</p>
-  const config = storeConfig(props)
-  const initial = await readInvoiceNoStore(ref, config)
-  return (
-    <div data-testid="invoice-return">
-      <h1 data-testid="invoice-return-title">
-        {initial?.order?.display_id != null ? `${translate(lang, "order")} ${translate(lang, "numero")} ${initial.order.display_id}` : translate(lang, "invoice")}
-      </h1>
-      <InvoicePanel {...config} invoiceRef={ref} initial={initial} lang={lang} />
-    </div>
-  )
+export function createInvoiceboxReturnPage(options: { lang?: Lang } & StoreConfig = {}) {
+  return async function InvoiceboxReturn(props: ReturnPageProps) {
+    const params = (await props.searchParams) ?? {}
+    const one = (k: string) => (typeof params[k] === "string" ? (params[k] as string) : undefined)
+    const lang: Lang = options.lang ?? (one("lang") === "en" ? "en" : "ru")
+    const cartId = one("cart_id")
+    const sessionId = one("session_id")
+    const orderId = one("order_id")
+    const ref: InvoiceRef | null = cartId ? { cartId } : sessionId ? { sessionId } : orderId ? { orderId } : null
+    if (!ref) return <p data-testid="invoice-return-missing">{translate(lang, "noReference")}</p>
+    const config = storeConfig(options)
+    const initial = await readInvoiceNoStore(ref, config)
+    const displayId = initial?.order?.display_id
+    return (
+      <div data-testid="invoice-return">
+        <h1 data-testid="invoice-return-title">
+          {displayId != null ? `${translate(lang, "order")} ${translate(lang, "numero")} ${displayId}` : translate(lang, "invoice")}
+        </h1>
+        <InvoicePanel {...config} invoiceRef={ref} initial={initial} lang={lang} />
+      </div>
+    )
+  }
 }
+
+/** The return page with the starter's environment variables: `export { InvoiceboxReturnPage as default } from "…/next"`. */
+export const InvoiceboxReturnPage = createInvoiceboxReturnPage()

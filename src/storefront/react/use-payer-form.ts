@@ -14,6 +14,11 @@ export interface PayerFormState {
   validate(): Payer | null
   /** Puts an error of the store (a refused payment session) at its fields; returns what was read. */
   showError(error: unknown): InvoiceboxErrorInfo
+  /**
+   * The payer as typed, for a server action that validates it (the kit's startInvoiceSession does,
+   * with the server's rules, and answers field errors): trimmed, empty fields and an ИП's КПП left out.
+   */
+  draft(): Record<string, string>
   /** Checks the ИНН alone (on blur); true when it may be looked up. */
   checkInnField(): boolean
   payerType: ReturnType<typeof payerTypeOf>
@@ -53,8 +58,15 @@ export function usePayerForm(initial: Partial<PayerFormValues> = {}, options: Bu
     return !problem
   }, [values.inn])
 
+  const draft = useCallback(() => {
+    const out: Record<string, string> = {}
+    const type = payerTypeOf(values.inn)
+    for (const [k, v] of Object.entries(values)) if (v.trim() !== "" && !(k === "kpp" && type === "sole_proprietor")) out[k] = v.trim()
+    return out
+  }, [values])
+
   return useMemo(
-    () => ({ values, errors, setValue, fill, setErrors, validate, showError, checkInnField, payerType: payerTypeOf(values.inn) }),
-    [values, errors, setValue, fill, validate, showError, checkInnField]
+    () => ({ values, errors, setValue, fill, setErrors, validate, showError, draft, checkInnField, payerType: payerTypeOf(values.inn) }),
+    [values, errors, setValue, fill, validate, showError, draft, checkInnField]
   )
 }
