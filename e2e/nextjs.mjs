@@ -29,6 +29,7 @@ function linkPackage() {
 }
 
 export async function startNextExample({ backendUrl, publishableKey, port, logFile, log = () => {} }) {
+  fs.writeFileSync(logFile, "")
   await buildStorefront({ log })
   linkPackage()
   const env = {

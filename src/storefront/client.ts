@@ -3,12 +3,13 @@ import { formatPayerErrors } from "../core/requisites/payer-message"
 import { checkInn, samePayer } from "./payer"
 import { isFinalInvoiceStatus, type InvoiceLookup } from "./view"
 
+/** A subset of @medusajs/js-sdk's FetchArgs: `sdk` must be assignable to StoreClient. */
 export interface StoreFetchInit {
   method?: string
-  body?: unknown
+  body?: Record<string, any>
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
-  cache?: "no-store" | "default" | "force-cache" | "no-cache"
+  cache?: "default" | "force-cache" | "no-cache" | "no-store" | "only-if-cached" | "reload"
   signal?: AbortSignal
 }
 
