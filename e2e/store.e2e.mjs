@@ -182,7 +182,7 @@ describe("demo store in Chromium", () => {
       await page.click('[data-testid="pay-link"]')
       await page.waitForURL((url) => url.href.startsWith(demo.urls.sandbox))
       assert.match(squash(await page.textContent("body")), /4940,20/)
-      await page.getByRole("button", { name: "Оплатить" }).click()
+      await page.getByRole("button", { name: "Оплатить", exact: true }).click()
       await page.waitForURL((url) => url.href.startsWith(demo.urls.storefront))
       await page.locator('[data-testid="payment-status"][data-status="captured"]').waitFor({ timeout: 60_000 })
       assert.equal((await page.textContent('[data-testid="payment-status"]')).trim(), "Оплачен")
@@ -452,7 +452,7 @@ describe("demo store in Chromium", () => {
 
       await panel.locator('[data-testid="pay-link"]').click()
       await page.waitForURL((url) => url.href.startsWith(demo.urls.sandbox))
-      await page.getByRole("button", { name: "Оплатить" }).click()
+      await page.getByRole("button", { name: "Оплатить", exact: true }).click()
       await page.waitForURL((url) => url.href.startsWith(`${nextApp.url}/ru/checkout/invoicebox-return`))
       await page.locator('[data-testid="invoice-status"][data-status="paid"]').waitFor({ timeout: 60_000 })
 
