@@ -1,5 +1,5 @@
 import type { BasketItem, RefundableBasketItem } from "./client/types"
-import { partOfLine } from "./lines"
+import { unitsOfLine } from "./lines"
 import { kopecksToRubles, rublesToKopecks } from "./money"
 
 interface Available {
@@ -7,6 +7,8 @@ interface Available {
   kopecks: number
   vat: number
   quantity: number
+  /** The price paid for one unit: no refund line may carry more (see unitsOfLine). */
+  unit: number
 }
 
 /** What Invoicebox still holds refundable for the line, in kopecks. */
@@ -14,10 +16,19 @@ export function refundableKopecks(item: RefundableBasketItem): number {
   return rublesToKopecks(item.availableAmount ?? item.totalAmount)
 }
 
-/** All that is left of a line: its remaining money and VAT exactly. */
-function exactRest(l: Available): BasketItem {
-  const line = partOfLine(l.item, l.quantity, l.kopecks, l.vat)
-  return { ...line, totalVatAmount: kopecksToRubles(l.vat) }
+/**
+ * All that is left of a line: its remaining money, and its remaining VAT exactly when the last
+ * part can take the difference within the kopeck that amountWoVat × quantity + VAT may miss by.
+ */
+function exactRest(l: Available): BasketItem[] {
+  const parts = unitsOfLine(l.item, l.unit, l.kopecks, l.vat)
+  const vat = parts.reduce((sum, p) => sum + rublesToKopecks(p.totalVatAmount), 0)
+  const last = parts[parts.length - 1]
+  const lastVat = rublesToKopecks(last.totalVatAmount) + (l.vat - vat)
+  if (Math.abs(l.vat - vat) <= 1 && lastVat >= 0 && lastVat <= rublesToKopecks(last.totalAmount)) {
+    parts[parts.length - 1] = { ...last, totalVatAmount: kopecksToRubles(lastVat) }
+  }
+  return parts
 }
 
 function availableLines(available: RefundableBasketItem[]): Available[] {
@@ -27,6 +38,7 @@ function availableLines(available: RefundableBasketItem[]): Available[] {
       kopecks: refundableKopecks(item),
       vat: rublesToKopecks(item.availableVatAmount ?? item.totalVatAmount),
       quantity: Number(item.quantity),
+      unit: rublesToKopecks(item.amount),
     }))
     .filter((l) => l.kopecks > 0)
 }
@@ -40,9 +52,10 @@ function pickReturned(lines: Available[], returned: Map<string, number>): { pick
     if (!qty) continue
     const take = Math.min(qty, l.quantity)
     const whole = take === l.quantity
-    const total = whole ? l.kopecks : Math.round((l.kopecks / l.quantity) * take)
+    // Returned units are worth what one unit was paid, never more than the line still holds.
+    const total = whole ? l.kopecks : Math.min(l.unit * take, l.kopecks)
     value += total
-    picked.push(whole ? exactRest(l) : partOfLine(l.item, take, total, l.vat))
+    picked.push(...(whole ? exactRest(l) : unitsOfLine(l.item, l.unit, total, l.vat)))
   }
   return { picked, value }
 }
@@ -58,7 +71,8 @@ export function returnedValue(available: RefundableBasketItem[], returned: Map<s
 /**
  * Picks refund lines worth exactly `amount` kopecks from an order's refundable basket: the
  * returned goods when they account for the whole amount; otherwise whole lines, then whole
- * units, then the rest as one unit of the next line — never more than a line still holds.
+ * units at the paid unit price, then the rest as one unit of the remainder — never more than a
+ * line still holds, never a unit price above the paid one.
  * The caller checks `amount` against the refundable total first.
  */
 export function allocateRefund(available: RefundableBasketItem[], amount: number, returned?: Map<string, number>): BasketItem[] {
@@ -73,13 +87,11 @@ export function allocateRefund(available: RefundableBasketItem[], amount: number
   for (const l of lines) {
     if (rest === 0) break
     if (rest >= l.kopecks) {
-      out.push(exactRest(l))
+      out.push(...exactRest(l))
       rest -= l.kopecks
       continue
     }
-    const unit = l.kopecks / l.quantity
-    const whole = Number.isInteger(unit) && rest % unit === 0 ? rest / unit : 1
-    out.push(partOfLine(l.item, whole, rest, l.vat))
+    out.push(...unitsOfLine(l.item, l.unit, rest, l.vat))
     rest = 0
   }
   return out

@@ -64,8 +64,14 @@ export function vatRateOf(code: VatCode): number {
  * variant; 0 % has only one code. Throws `InvoiceboxBasketError` (`unsupported_vat_rate`) for a
  * rate Invoicebox cannot express, because guessing a code would put a wrong VAT on the invoice.
  */
-export function vatCodeForRate(rate: number | string, options: { added?: boolean } = {}): VatCode {
+export function vatCodeForRate(
+  rate: number | string,
+  options: { added?: boolean; codes?: Readonly<Record<string, VatCode>>; zeroCode?: VatCode } = {}
+): VatCode {
   const r = typeof rate === "string" ? Number(rate.trim()) : rate
+  if (r === 0 && options.zeroCode) return options.zeroCode
+  const mapped = options.codes?.[String(r)]
+  if (mapped) return mapped
   const pair = typeof r === "number" && Number.isInteger(r) ? CODE_FOR_RATE[r] : undefined
   if (!pair) {
     const shown = String(rate).slice(0, 20)
@@ -92,4 +98,18 @@ export function vatFromTotal(totalKopecks: number, rate: number): number {
   if (q * twoDen > num) q--
   else if ((q + 1) * twoDen <= num) q++
   return q
+}
+
+/**
+ * A VAT-inclusive unit price without its VAT: round half-up of unit·100/(100+r), in integer kopecks
+ * (unit first, as InvoiceBox/1c-bitrix computes amountWoVat = price / (1 + r)).
+ */
+export function unitWithoutVat(unitKopecks: number, rate: number): number {
+  if (rate === 0) return unitKopecks
+  return Number((BigInt(unitKopecks) * 200n + BigInt(100 + rate)) / BigInt(2 * (100 + rate)))
+}
+
+/** The VAT of `quantity` units of a line priced unit first: what the units without VAT leave of the total. */
+export function unitFirstVat(totalKopecks: number, amountWoVatKopecks: number, quantity: number): number {
+  return totalKopecks - Math.round(amountWoVatKopecks * quantity)
 }

@@ -66,6 +66,12 @@ export function lineTotal(unitKopecks: number, quantityMicro: number): number {
   return Number((product * 2n + scale) / (2n * scale))
 }
 
+/** round(unit * 100 / (100 + r)) half-up: a VAT-inclusive unit price without its VAT. */
+export function unitWithoutVat(unitKopecks: number, rate: number): number {
+  const r = BigInt(rate)
+  return Number((BigInt(unitKopecks) * 200n + (100n + r)) / (2n * (100n + r)))
+}
+
 /** round(total * r / (100 + r)) half-up: the VAT contained in a VAT-inclusive total. */
 export function vatOf(totalKopecks: number, rate: number): number {
   if (rate === 0) return 0
@@ -93,7 +99,10 @@ export interface ArithmeticProblem {
   message: string
 }
 
-/** Rules 1–4 of one line; an empty list means the line is consistent. */
+/**
+ * Rules 1–4 of one line; an empty list means the line is consistent. The 422 codes are the ones
+ * Invoicebox answers (InvoiceBox/1c-bitrix .../lang/en/handler.php:33-35).
+ */
 export function checkLine(line: LineNumbers, prefix: string, options: { skipVatRule?: boolean } = {}): ArithmeticProblem[] {
   const problems: ArithmeticProblem[] = []
   const rate = VAT_RATES[line.vatCode] ?? 0
@@ -131,31 +140,39 @@ export function checkLine(line: LineNumbers, prefix: string, options: { skipVatR
     })
   }
 
+  // Unit first, as Invoicebox's own clients compute a line (InvoiceBox/1c-bitrix
+  // invoicebox.payment/install/sale_payment/invoicebox/handler.php:713-716: amountWoVat =
+  // round(price / (1 + r)), totalVatAmount = (price − amountWoVat) × quantity).
+  // Rule 2: the unit price without VAT is the unit price's own, within a kopeck:
+  // |amountWoVat − amount·100/(100+r)| ≤ 1, kept in integers: |amountWoVat·(100+r) − amount·100| ≤ 100+r.
   if (!options.skipVatRule) {
-    // |vat - total*r/(100+r)| <= 1 kept in integers: |vat*(100+r) - total*r| <= 100+r.
     const r = BigInt(rate)
-    const difference = BigInt(line.totalVatAmount) * (100n + r) - BigInt(line.totalAmount) * r
-    const allowed = rate === 0 ? 0n : 100n + r
-    if ((difference < 0n ? -difference : difference) > allowed) {
+    const difference = BigInt(line.amountWoVat) * (100n + r) - BigInt(line.amount) * 100n
+    if ((difference < 0n ? -difference : difference) > 100n + r) {
       problems.push({
-        field: `${prefix}.totalVatAmount`,
-        code: "wrong_basket_item_total_vat_amount",
-        message: `totalVatAmount must be ${kopecksToWire(vatOf(line.totalAmount, rate))} (±0.01) for ${line.vatCode}`,
+        field: `${prefix}.amountWoVat`,
+        code: "wrong_basket_item_amount_wo_vat",
+        message: `amountWoVat must be the unit price without VAT, ${kopecksToWire(unitWithoutVat(line.amount, rate))} (±0.01) for ${line.vatCode}`,
       })
     }
   }
 
-  // |amountWoVat*q + vat - total| <= ceil(q/2) + 1, scaled by the quantity denominator.
+  // A line without a rate carries no VAT at all.
+  if (rate === 0 && line.totalVatAmount !== 0) {
+    problems.push({ field: `${prefix}.totalVatAmount`, code: "wrong_basket_item_total_vat_amount", message: `totalVatAmount must be 0 for ${line.vatCode}` })
+  }
+
+  // Rule 3: |amountWoVat·q + totalVatAmount − totalAmount| ≤ 1 kopeck, with no per-unit slack
+  // (InvoiceBox/invoicebox-mcp-server src/core/money.ts:94-98, reconcileBasket refuses more than 1).
+  // Scaled by the quantity denominator so that fractional quantities stay exact.
   const scale = BigInt(QUANTITY_SCALE)
   const q = BigInt(line.quantityMicro)
   const lhs = BigInt(line.amountWoVat) * q + BigInt(line.totalVatAmount - line.totalAmount) * scale
-  const ceilHalf = (q + 2n * scale - 1n) / (2n * scale)
-  const tolerance = (ceilHalf + 1n) * scale
-  if ((lhs < 0n ? -lhs : lhs) > tolerance) {
+  if ((lhs < 0n ? -lhs : lhs) > scale) {
     problems.push({
-      field: `${prefix}.amountWoVat`,
-      code: "wrong_basket_item_amount_wo_vat",
-      message: "amountWoVat * quantity + totalVatAmount must equal totalAmount",
+      field: `${prefix}.totalVatAmount`,
+      code: "wrong_basket_item_total_vat_amount",
+      message: "amountWoVat * quantity + totalVatAmount must equal totalAmount (±0.01)",
     })
   }
   return problems

@@ -21,6 +21,7 @@ Options:
   --rate-limit <n>               requests per window and token (default 100)
   --rate-window-ms <n>           rate-limit window (default 30000)
   --refund-complete-after-ms <n> created refunds become completed after n ms (default 2000; -1 = never)
+  --max-basket-items <n>         basket items an order, refund or shipment may have (default 100)
   --payment-page-base-url <url>  base of paymentUrl (default: the sandbox URL)
   --quiet                        do not log requests
   --help                         show this help
@@ -46,6 +47,7 @@ const VALUE_FLAGS = [
   "--rate-limit",
   "--rate-window-ms",
   "--refund-complete-after-ms",
+  "--max-basket-items",
   "--payment-page-base-url",
 ]
 
@@ -128,6 +130,9 @@ export function parseArgs(argv: string[]): CliConfig {
         break
       case "--refund-complete-after-ms":
         options.refundCompleteAfterMs = integer(name, value, { min: -1 })
+        break
+      case "--max-basket-items":
+        options.maxBasketItems = integer(name, value, { min: 1 })
         break
       case "--payment-page-base-url":
         options.paymentPageBaseUrl = value

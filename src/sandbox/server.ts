@@ -45,6 +45,8 @@ export interface SandboxOptions {
   paymentPageBaseUrl?: string
   /** ms until a created refund becomes completed; 0 (default) = at once, negative = never. */
   refundCompleteAfterMs?: number
+  /** Basket items an order, refund or shipment may have; default 100, Invoicebox's limit. */
+  maxBasketItems?: number
   /** How often overdue orders are expired (they are also checked on every request); default 1000. */
   expirySweepMs?: number
   logger?: (line: string) => void
@@ -218,6 +220,7 @@ export class InvoiceboxSandbox implements Sandbox {
       paymentUrl: (id) => `${(this.options.paymentPageBaseUrl ?? this.url).replace(/\/+$/, "")}/pay/${id}`,
       onStatusChange: (order) => this.notifier.notify(order, order),
       refundCompleteAfterMs: options.refundCompleteAfterMs ?? 0,
+      maxBasketItems: options.maxBasketItems,
     })
     this.server = http.createServer((req, res) => void this.handle(req, res))
     // The gate shares the API's port, as ws-gate.invoicebox.ru is a host of its own only in production.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { checkLine, kopecksToWire, lineTotal, parseKopecks, QUANTITY_SCALE, quantityToWire, VAT_RATES, vatOf } from "./arithmetic"
+import { checkLine, kopecksToWire, lineTotal, parseKopecks, QUANTITY_SCALE, quantityToWire, unitWithoutVat, VAT_RATES, vatOf } from "./arithmetic"
 import {
   ApiError,
   atom,
@@ -143,6 +143,8 @@ export interface StateOptions {
   onStatusChange: (order: SandboxOrder) => Promise<unknown>
   /** ms until a created refund becomes completed; 0 = right after the response, negative = never. */
   refundCompleteAfterMs: number
+  /** Basket items an order, refund or shipment may have (Invoicebox: 100). */
+  maxBasketItems?: number
   now?: () => number
 }
 
@@ -247,7 +249,7 @@ export class SandboxState {
 
   createOrder(body: unknown): SandboxOrder {
     this.checkMerchant(body)
-    const valid = validateOrder(body, this.now())
+    const valid = validateOrder(body, this.now(), this.options.maxBasketItems)
     this.assertUniqueMerchantOrderId(valid.echo.merchantOrderId as string)
     const id = randomUUID()
     const record: OrderRecord = {
@@ -289,7 +291,7 @@ export class SandboxState {
       customer: current.customer,
     }
     for (const key of UPDATABLE_ORDER_FIELDS) if (patch[key] !== undefined) merged[key] = patch[key]
-    record.valid = validateOrder(merged, this.now())
+    record.valid = validateOrder(merged, this.now(), this.options.maxBasketItems)
     return this.orderWire(record)
   }
 
@@ -398,29 +400,37 @@ export class SandboxState {
     order.valid.lines.forEach((line, index) => {
       const left = remaining[index]
       if (left.amount <= 0) return
-      const whole = left.quantityMicro > 0 && lineTotal(line.amount, left.quantityMicro) === left.amount
-      // When the money left does not divide into the original unit price, offer it as one unit, the
-      // way Invoicebox's own clients refund a remainder.
-      const quantityMicro = whole ? left.quantityMicro : QUANTITY_SCALE
-      const unit = whole ? line.amount : left.amount
-      const unitWoVat = whole ? line.amountWoVat : left.amount - left.vat
-      out.push({
-        ...line.wire,
-        quantity: quantityToWire(quantityMicro),
-        amount: kopecksToWire(unit),
-        amountWoVat: kopecksToWire(unitWoVat),
-        totalAmount: kopecksToWire(left.amount),
-        totalVatAmount: kopecksToWire(left.vat),
-        availableQuantity: quantityToWire(left.quantityMicro),
-        availableAmount: kopecksToWire(left.amount),
-        availableVatAmount: kopecksToWire(left.vat),
-      })
+      const offer = (quantityMicro: number, unit: number, unitWoVat: number, total: number, vat: number) =>
+        out.push({
+          ...line.wire,
+          quantity: quantityToWire(quantityMicro),
+          amount: kopecksToWire(unit),
+          amountWoVat: kopecksToWire(unitWoVat),
+          totalAmount: kopecksToWire(total),
+          totalVatAmount: kopecksToWire(vat),
+          availableQuantity: quantityToWire(quantityMicro),
+          availableAmount: kopecksToWire(total),
+          availableVatAmount: kopecksToWire(vat),
+        })
+      if (left.quantityMicro > 0 && lineTotal(line.amount, left.quantityMicro) === left.amount) {
+        offer(left.quantityMicro, line.amount, line.amountWoVat, left.amount, left.vat)
+        return
+      }
+      // Money left that does not divide into the paid unit price is offered the way a refund must
+      // send it: whole units at that price, then one unit of the remainder, never a unit dearer than paid.
+      const rate = VAT_RATES[line.vatCode] ?? 0
+      const units = Math.floor(left.amount / line.amount)
+      const rest = left.amount - units * line.amount
+      const restWoVat = unitWithoutVat(rest, rate)
+      const restVat = Math.min(rest - restWoVat, left.vat)
+      if (units > 0) offer(units * QUANTITY_SCALE, line.amount, line.amountWoVat, units * line.amount, left.vat - restVat)
+      if (rest > 0) offer(QUANTITY_SCALE, rest, restWoVat, rest, restVat)
     })
     return out
   }
 
   createRefund(body: unknown): SandboxRefund {
-    const request = validateRefundShape(body)
+    const request = validateRefundShape(body, this.options.maxBasketItems)
     const parent = this.orders.get(request.parentId)
     if (!parent) throw notFound("Parent order", "parentId")
     if (parent.status !== "completed") throw wrongStatus(parent.status, "refund")
@@ -467,6 +477,12 @@ export class SandboxState {
       }
       if (line.totalVatAmount > left.vat) {
         exceeded.push({ name: `${prefix}.totalVatAmount`, code: "refund_amount_exceeded", message: `at most ${kopecksToWire(left.vat)} VAT is refundable for sku ${line.sku}` })
+      }
+      // A refund gives back units that were sold: none may cost more than one unit was paid
+      // (the refund's basketItems are the base order's lines, docs/merchant/refund/create.md:39).
+      const paid = parent.valid.lines[parentLines[index]]
+      if (line.amount > paid.amount) {
+        exceeded.push({ name: `${prefix}.amount`, code: "refund_amount_exceeded", message: `a refunded unit of sku ${line.sku} costs at most the paid ${kopecksToWire(paid.amount)}` })
       }
       const oneUnitOfRest = line.quantityMicro === QUANTITY_SCALE && left.amount > 0
       if (line.quantityMicro > left.quantityMicro && !oneUnitOfRest) {
@@ -537,32 +553,46 @@ export class SandboxState {
     const lines: Json[] = []
     let amount = 0
     let vatAmount = 0
-    const addLine = (index: number, totalAmount: number, quantityMicro?: number) => {
-      const source = order.valid.lines[index]
+    const push = (index: number, quantityMicro: number, unit: number, unitWoVat: number, totalAmount: number, vat: number) => {
       const left = remaining[index]
-      const takesRest = totalAmount === left.amount
-      const vat = takesRest ? left.vat : Math.min(vatOf(totalAmount, VAT_RATES[source.vatCode] ?? 0), left.vat)
-      // One unit priced at the refunded money satisfies rules 1 and 3 whatever the original quantity;
-      // whole units at the original price are used when they add up exactly.
-      let numbers = { quantityMicro: QUANTITY_SCALE, amount: totalAmount, amountWoVat: totalAmount - vat }
-      if (quantityMicro !== undefined && quantityMicro > 0 && lineTotal(source.amount, quantityMicro) === totalAmount) {
-        const units = { quantityMicro, amount: source.amount, amountWoVat: source.amountWoVat }
-        const line = { ...units, totalAmount, totalVatAmount: vat, vatCode: source.vatCode }
-        if (checkLine(line, "", { skipVatRule: takesRest }).length === 0) numbers = units
-      }
       lines.push({
-        ...source.wire,
-        quantity: quantityToWire(numbers.quantityMicro),
-        amount: kopecksToWire(numbers.amount),
-        amountWoVat: kopecksToWire(numbers.amountWoVat),
+        ...order.valid.lines[index].wire,
+        quantity: quantityToWire(quantityMicro),
+        amount: kopecksToWire(unit),
+        amountWoVat: kopecksToWire(unitWoVat),
         totalAmount: kopecksToWire(totalAmount),
         totalVatAmount: kopecksToWire(vat),
       })
       left.amount -= totalAmount
       left.vat -= vat
-      left.quantityMicro = Math.max(0, left.quantityMicro - numbers.quantityMicro)
+      left.quantityMicro = Math.max(0, left.quantityMicro - quantityMicro)
       amount += totalAmount
       vatAmount += vat
+    }
+    // The cabinet refunds the way the API demands (unit first, no unit dearer than paid): whole
+    // units at the paid price, then one unit of the remainder; all that is left takes its VAT exactly.
+    const addLine = (index: number, totalAmount: number, quantityMicro?: number) => {
+      const source = order.valid.lines[index]
+      const left = remaining[index]
+      const takesRest = totalAmount === left.amount
+      const vatOfUnits = (q: number, woVat: number, total: number) => Math.min(total - lineTotal(woVat, q), left.vat)
+      if (quantityMicro !== undefined && quantityMicro > 0 && lineTotal(source.amount, quantityMicro) === totalAmount) {
+        push(index, quantityMicro, source.amount, source.amountWoVat, totalAmount, takesRest ? left.vat : vatOfUnits(quantityMicro, source.amountWoVat, totalAmount))
+        return
+      }
+      const units = Math.floor(totalAmount / source.amount)
+      const rest = totalAmount - units * source.amount
+      const restWoVat = unitWithoutVat(rest, VAT_RATES[source.vatCode] ?? 0)
+      const vatLeft = left.vat
+      if (units > 0) {
+        const unitsVat = vatOfUnits(units * QUANTITY_SCALE, source.amountWoVat, units * source.amount)
+        push(index, units * QUANTITY_SCALE, source.amount, source.amountWoVat, units * source.amount, rest === 0 && takesRest ? vatLeft : unitsVat)
+      }
+      if (rest > 0) {
+        const restVat = Math.min(rest - restWoVat, left.vat)
+        const exact = left.vat
+        push(index, QUANTITY_SCALE, rest, restWoVat, rest, takesRest && Math.abs(exact - restVat) <= 1 ? exact : restVat)
+      }
     }
     const kopecks = (value: number, name: string): number => {
       const parsed = parseKopecks(value)
@@ -643,7 +673,7 @@ export class SandboxState {
         { name: "parentId", code: "required", message: "parentId (the draft refund's id) is required for a correction order" },
       ])
     }
-    const valid = validateOrder(body, this.now())
+    const valid = validateOrder(body, this.now(), this.options.maxBasketItems)
     const refund = this.refunds.get(valid.echo.parentId as string)
     if (!refund) throw notFound("Refund", "parentId")
     if (refund.status !== "draft") {
@@ -706,7 +736,7 @@ export class SandboxState {
   }
 
   createShipment(body: unknown): SandboxShipment {
-    const request = validateShipmentShape(body)
+    const request = validateShipmentShape(body, this.options.maxBasketItems)
     const order = this.orders.get(request.orderId)
     if (!order) throw notFound("Order", "orderId")
     if (order.status !== "completed") throw wrongStatus(order.status, "ship")

@@ -172,8 +172,14 @@ const OPTIONAL_LINE_STRINGS: Array<[string, number]> = [
   ["category", 20],
 ]
 
+/**
+ * At most 100 basket items in an order, a refund or a shipment: the official client's schemas
+ * (InvoiceBox/invoicebox-mcp-server src/tools/writes.ts:455 createOrder, :670, :804).
+ */
+export const MAX_BASKET_ITEMS = 100
+
 /** Validates a BasketItem[] (orders, refunds and shipments share the shape) and returns parsed lines. */
-function parseBasket(check: Checker, body: Json, path = "basketItems"): ParsedLine[] {
+function parseBasket(check: Checker, body: Json, maxItems: number, path = "basketItems"): ParsedLine[] {
   const value = body.basketItems
   if (value === undefined || value === null) {
     check.add(path, "required", `${path} is required`)
@@ -185,6 +191,10 @@ function parseBasket(check: Checker, body: Json, path = "basketItems"): ParsedLi
   }
   if (value.length === 0) {
     check.add(path, "required", `${path} must not be empty`)
+    return []
+  }
+  if (value.length > maxItems) {
+    check.add(path, "wrong_value", `${path} must have at most ${maxItems} items, got ${value.length}`)
     return []
   }
   const lines: ParsedLine[] = []
@@ -424,7 +434,7 @@ function checkUrl(check: Checker, body: Json, key: string): void {
 }
 
 /** Full CreateOrderRequest validation; PUT validates the merged order with the same function. */
-export function validateOrder(body: unknown, now: number): ValidOrder {
+export function validateOrder(body: unknown, now: number, maxItems = MAX_BASKET_ITEMS): ValidOrder {
   if (!isObject(body)) throw shapeError([{ name: "", code: "wrong_type", message: "The body must be a JSON object" }])
   const check = new Checker()
   check.string(body, "description", "description", { required: true, max: 1000 })
@@ -443,7 +453,7 @@ export function validateOrder(body: unknown, now: number): ValidOrder {
   check.object(body, "invoiceSetting", "invoiceSetting")
   check.object(body, "orderSetting", "orderSetting")
   const customer = checkCustomer(check, body)
-  const lines = parseBasket(check, body)
+  const lines = parseBasket(check, body, maxItems)
   if (amount !== undefined && amount < 0) check.add("amount", "wrong_value", "amount must not be negative")
   if (vatAmount !== undefined && vatAmount < 0) check.add("vatAmount", "wrong_value", "vatAmount must not be negative")
 
@@ -507,7 +517,7 @@ export interface ValidRefund {
 }
 
 /** CreateRefundOrderRequest shape; amounts against the parent are checked by the state. */
-export function validateRefundShape(body: unknown): ValidRefund {
+export function validateRefundShape(body: unknown, maxItems = MAX_BASKET_ITEMS): ValidRefund {
   if (!isObject(body)) throw shapeError([{ name: "", code: "wrong_type", message: "The body must be a JSON object" }])
   const check = new Checker()
   const parentId = check.string(body, "parentId", "parentId", { required: true, max: 36 })
@@ -516,7 +526,7 @@ export function validateRefundShape(body: unknown): ValidRefund {
   const amount = check.money(body, "amount", "amount", { required: true })
   const vatAmount = check.money(body, "vatAmount", "vatAmount", { required: true })
   const status = check.oneOf(body, "status", "status", ["created", "draft"])
-  const lines = parseBasket(check, body)
+  const lines = parseBasket(check, body, maxItems)
   if (check.errors.length > 0) throw shapeError(check.errors)
   return {
     parentId: parentId as string,
@@ -537,14 +547,14 @@ export interface ValidShipment {
   lines: ParsedLine[]
 }
 
-export function validateShipmentShape(body: unknown): ValidShipment {
+export function validateShipmentShape(body: unknown, maxItems = MAX_BASKET_ITEMS): ValidShipment {
   if (!isObject(body)) throw shapeError([{ name: "", code: "wrong_type", message: "The body must be a JSON object" }])
   const check = new Checker()
   const orderId = check.string(body, "orderId", "orderId", { required: true, max: 36 })
   const documentNumber = check.string(body, "documentNumber", "documentNumber", { max: 36 })
   const documentDate = check.date(body, "documentDate", "documentDate")
   check.boolean(body, "final", "final")
-  const lines = parseBasket(check, body)
+  const lines = parseBasket(check, body, maxItems)
   if (check.errors.length > 0) throw shapeError(check.errors)
   checkBasketArithmetic(lines, sum(lines, "totalAmount"), sum(lines, "totalVatAmount"))
   return {

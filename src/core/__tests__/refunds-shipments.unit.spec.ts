@@ -11,8 +11,9 @@ function expectValidLine(l: BasketItem) {
   const total = k(l.totalAmount)
   const rate = RATES[l.vatCode]
   expect(total).toBe(Math.round(k(l.amount) * l.quantity))
-  expect(Math.abs(k(l.totalVatAmount) - (total * rate) / (100 + rate))).toBeLessThanOrEqual(1)
-  expect(Math.abs(k(l.amountWoVat) * l.quantity + k(l.totalVatAmount) - total)).toBeLessThanOrEqual(Math.ceil(l.quantity / 2) + 1)
+  // Unit first (InvoiceBox/1c-bitrix handler.php:713-716; InvoiceBox/invoicebox-mcp-server src/core/money.ts:94-98)
+  expect(Math.abs(k(l.amountWoVat) - (k(l.amount) * 100) / (100 + rate))).toBeLessThanOrEqual(1)
+  expect(Math.abs(k(l.amountWoVat) * l.quantity + k(l.totalVatAmount) - total)).toBeLessThanOrEqual(1)
   expect(total).toBeGreaterThanOrEqual(0)
 }
 
@@ -26,9 +27,9 @@ function line(sku: string, quantity: number, unitKopecks: number, vatCode = "RUS
     measureCode: "796",
     quantity,
     amount: rub(unitKopecks),
-    amountWoVat: rub(unitKopecks - Math.round((unitKopecks * rate) / (100 + rate))),
+    amountWoVat: rub(Math.round((unitKopecks * 100) / (100 + rate))),
     totalAmount: rub(total),
-    totalVatAmount: rub(Math.round((total * rate) / (100 + rate))),
+    totalVatAmount: rub(total - Math.round((unitKopecks * 100) / (100 + rate)) * quantity),
     vatCode,
     type: "commodity",
     paymentType: "full_prepayment",
@@ -61,8 +62,11 @@ describe("allocateRefund", () => {
           const source = basket.find((b) => b.sku === l.sku)!
           expect(k(l.totalAmount)).toBeLessThanOrEqual(k(source.totalAmount))
           expect(l.quantity).toBeLessThanOrEqual(source.quantity)
+          // never a unit price above what one unit was paid
+          expect(k(l.amount)).toBeLessThanOrEqual(k(source.amount))
         }
-        expect(new Set(lines.map((l) => l.sku)).size).toBe(lines.length)
+        // whole units at the paid price, then at most one unit of the remainder
+        for (const sku of new Set(lines.map((l) => l.sku))) expect(lines.filter((l) => l.sku === sku).length).toBeLessThanOrEqual(2)
       })
     )
   })
@@ -92,11 +96,22 @@ describe("allocateRefund", () => {
   it("uses what is still refundable after earlier refunds (availableAmount)", () => {
     const basket = [{ ...line("A", 2, 1000), availableAmount: 5 }, line("B", 1, 700)]
     const lines = allocateRefund(basket, 1000)
-    // A's remaining 5 ₽ still covers both units (2 × 2.50); the other 5 ₽ come from B as one unit.
+    // A's remaining 5 ₽ is less than one unit (10 ₽): one unit of 5 ₽; the other 5 ₽ come from B as one unit.
     expect(lines.map((l) => [l.sku, l.quantity, l.totalAmount])).toEqual([
-      ["A", 2, 5],
+      ["A", 1, 5],
       ["B", 1, 5],
     ])
+  })
+
+  it("a partial refund by amount takes whole units at the paid price, then the remainder as one unit", () => {
+    // 500.00 on goods at 389.90 each went out as 1 × 500.00 before; a unit may never cost more than was paid.
+    const basket = [line("A", 3, 38990, "RUS_VAT20")]
+    const lines = allocateRefund(basket, 50000)
+    expect(lines.map((l) => [l.sku, l.quantity, l.amount, l.totalAmount])).toEqual([
+      ["A", 1, 389.9, 389.9],
+      ["A", 1, 110.1, 110.1],
+    ])
+    lines.forEach(expectValidLine)
   })
 })
 

@@ -1,6 +1,6 @@
 import { InvoiceboxBasketError, type InvoiceboxFieldError } from "../errors"
 import { newDecimalParts, readDecimal } from "../money"
-import { isVatCode, vatCodeForRate, vatFromTotal, vatRateOf, type VatCode } from "../vat"
+import { isVatCode, unitWithoutVat, vatCodeForRate, vatRateOf, type VatCode } from "../vat"
 import {
   SUPPORTED_CURRENCIES,
   type Basket,
@@ -123,6 +123,7 @@ export function buildBasket(cart: CartLike, options: BasketOptions = {}): Basket
   const untaxedRate = vatRateOf(untaxedVatCode)
   const vatAdded = options.vatAdded === true
   const paymentType = options.paymentType ?? "full_prepayment"
+  const codeOptions = { codes: options.vatCodes, zeroCode: options.zeroRateIsUntaxed ? untaxedVatCode : undefined }
 
   const m = items.length + shipping.length
   const parts = newDecimalParts()
@@ -256,7 +257,7 @@ export function buildBasket(cart: CartLike, options: BasketOptions = {}): Basket
         vatCodes[i] = untaxedVatCode
         rate[i] = untaxedRate
       } else {
-        vatCodes[i] = vatCodeForRate(r, { added: vatAdded && item.is_tax_inclusive !== true })
+        vatCodes[i] = vatCodeForRate(r, { ...codeOptions, added: vatAdded && item.is_tax_inclusive !== true })
         rate[i] = r
       }
     }
@@ -282,7 +283,7 @@ export function buildBasket(cart: CartLike, options: BasketOptions = {}): Basket
       vatCodes[i] = untaxedVatCode
       rate[i] = untaxedRate
     } else {
-      vatCodes[i] = vatCodeForRate(r, { added: vatAdded && method.is_tax_inclusive !== true })
+      vatCodes[i] = vatCodeForRate(r, { ...codeOptions, added: vatAdded && method.is_tax_inclusive !== true })
       rate[i] = r
     }
     skus[i] = clip(`shipping_${id}`, SKU_MAX)
@@ -332,79 +333,66 @@ export function buildBasket(cart: CartLike, options: BasketOptions = {}): Basket
   const outAmount = new Float64Array(cap)
   const outQNum = new Float64Array(cap)
   const outQDen = new Float64Array(cap)
-  let n = 0
-  for (let i = 0; i < m; i++) {
-    const t = total[i]
-    const qn = qtyNum[i]
-    const qd = qtyDen[i]
-    if (qd === 1) {
-      const rest = t % qn
-      if (rest === 0) {
-        outSrc[n] = i
-        outTotal[n] = t
-        outAmount[n] = t / qn
-        outQNum[n] = qn
-        outQDen[n++] = 1
+  const split = (): number => {
+    let n = 0
+    for (let i = 0; i < m; i++) {
+      const t = total[i]
+      const qn = qtyNum[i]
+      const qd = qtyDen[i]
+      if (qd === 1) {
+        const rest = t % qn
+        if (rest === 0) {
+          outSrc[n] = i
+          outTotal[n] = t
+          outAmount[n] = t / qn
+          outQNum[n] = qn
+          outQDen[n++] = 1
+        } else {
+          const unit = (t - rest) / qn
+          outSrc[n] = i
+          outTotal[n] = unit * (qn - 1)
+          outAmount[n] = unit
+          outQNum[n] = qn - 1
+          outQDen[n++] = 1
+          outSrc[n] = i
+          outTotal[n] = t - unit * (qn - 1)
+          outAmount[n] = t - unit * (qn - 1)
+          outQNum[n] = 1
+          outQDen[n++] = 1
+        }
       } else {
-        const unit = (t - rest) / qn
-        outSrc[n] = i
-        outTotal[n] = unit * (qn - 1)
-        outAmount[n] = unit
-        outQNum[n] = qn - 1
-        outQDen[n++] = 1
-        outSrc[n] = i
-        outTotal[n] = t - unit * (qn - 1)
-        outAmount[n] = t - unit * (qn - 1)
-        outQNum[n] = 1
-        outQDen[n++] = 1
-      }
-    } else {
-      n = splitFractional(i, t, qn, qd, n, outSrc, outTotal, outAmount, outQNum, outQDen)
-    }
-  }
-
-  // 4. VAT per output line, then nudge the sum to Medusa's tax total where rule 2 allows.
-  const outVat = new Float64Array(n)
-  const vatSlack = new Float64Array(n) // exact VAT − rounded VAT, in kopecks
-  let vatSum = 0
-  for (let j = 0; j < n; j++) {
-    const r = rate[outSrc[j]]
-    const t = outTotal[j]
-    const v = vatFromTotal(t, r)
-    outVat[j] = v
-    if (r > 0) vatSlack[j] = (t * r - v * (100 + r)) / (100 + r)
-    vatSum += v
-  }
-  // Medusa's tax total ignores credit lines, so it is only a meaningful target without them.
-  if (credit === 0 && cart.tax_total != null && readDecimal(cart.tax_total, parts, 2) && !parts.negative) {
-    const vatDiff = parts.units - vatSum
-    if (vatDiff !== 0) {
-      const up = vatDiff > 0
-      const candidates: number[] = []
-      for (let j = 0; j < n; j++) {
-        // Strict slack: moving a line whose exact VAT is a whole kopeck would put it exactly at
-        // the ±1 limit, where the float check on Invoicebox's side may fall either way.
-        if (up ? vatSlack[j] > 0 && outVat[j] < outTotal[j] : vatSlack[j] < 0 && outVat[j] > 0) candidates.push(j)
-      }
-      if (candidates.length >= Math.abs(vatDiff)) {
-        for (const j of pick(candidates, vatSlack, Math.abs(vatDiff), up)) outVat[j] += up ? 1 : -1
-        vatSum += vatDiff
+        n = splitFractional(i, t, qn, qd, n, outSrc, outTotal, outAmount, outQNum, outQDen)
       }
     }
+    return n
   }
+  // At most `maxBasketItems` lines (100: the official client's createOrder schema,
+  // InvoiceBox/invoicebox-mcp-server src/tools/writes.ts:455). When splits alone push a cart over
+  // it, the kopecks that keep a line from dividing by its quantity move to a one-unit line instead.
+  const limit = options.maxBasketItems ?? MAX_BASKET_ITEMS
+  let n = split()
+  if (n > limit && absorbRemainders(total, qtyNum, qtyDen, m, n - limit)) n = split()
+  if (n > limit) throw tooManyLines(limit, n, m)
 
-  // 5. Emit the lines. amountWoVat = (total − VAT) / quantity rounded half-up keeps rule 3 within
-  //    quantity / 2.
+  // 4. VAT unit first, the way Invoicebox's own clients compute a line (InvoiceBox/1c-bitrix
+  //    .../sale_payment/invoicebox/handler.php:713-716): amountWoVat is the unit price without VAT,
+  //    the line's VAT what the units leave of the total. amountWoVat × quantity + VAT then equals the
+  //    total (within half a kopeck for fractional quantities), which the official client demands to
+  //    a kopeck (InvoiceBox/invoicebox-mcp-server src/core/money.ts:94-98); the line VAT may differ
+  //    from total·r/(100+r) by up to quantity/2 kopecks, as Bitrix's does. No line is nudged towards
+  //    Medusa's tax total: a nudged kopeck would sit exactly on that limit.
   const lines: BasketLine[] = new Array(n)
   let totalAmount = 0
+  let vatSum = 0
   for (let j = 0; j < n; j++) {
     const i = outSrc[j]
     const t = outTotal[j]
-    const v = outVat[j]
     const qn = outQNum[j]
     const qd = outQDen[j]
-    const woVat = qd === 1 ? divHalfUp(t - v, qn) : Number(bigDivHalfUp(BigInt(t - v) * BigInt(qd), BigInt(qn)))
+    const woVat = unitWithoutVat(outAmount[j], rate[i])
+    const v = t - (qd === 1 ? woVat * qn : Number(bigDivHalfUp(BigInt(woVat) * BigInt(qn), BigInt(qd))))
     totalAmount += t
+    vatSum += v
     lines[j] = {
       sku: skus[i],
       name: names[i],
@@ -423,6 +411,36 @@ export function buildBasket(cart: CartLike, options: BasketOptions = {}): Basket
   }
   if (totalAmount !== target) throw cannotReconcile(target, totalAmount)
   return { lines, totalAmount, vatAmount: vatSum, currency }
+}
+
+/** Invoicebox takes at most 100 basket items (InvoiceBox/invoicebox-mcp-server src/tools/writes.ts:455). */
+export const MAX_BASKET_ITEMS = 100
+
+function tooManyLines(limit: number, lines: number, sources: number): InvoiceboxBasketError {
+  return basketError(
+    "too_many_basket_items",
+    `В счёте Инвойсбокс может быть не более ${limit} позиций, а этой корзине нужно ${lines} (товаров и доставок: ${sources}). Разделите заказ на несколько.`,
+    `An Invoicebox invoice holds at most ${limit} lines, and this cart needs ${lines} (goods and shipping: ${sources}). Split the order.`
+  )
+}
+
+/**
+ * Moves the remainders that would split lines (total mod quantity) onto one one-unit line, which
+ * can carry any kopeck, until `over` splits are gone. False when there is no such line.
+ */
+function absorbRemainders(total: Float64Array, qtyNum: Float64Array, qtyDen: Float64Array, m: number, over: number): boolean {
+  let absorber = -1
+  for (let i = 0; i < m; i++) if (qtyDen[i] === 1 && qtyNum[i] === 1 && (absorber < 0 || total[i] > total[absorber])) absorber = i
+  if (absorber < 0) return false
+  for (let i = 0; i < m && over > 0; i++) {
+    if (i === absorber || qtyDen[i] !== 1) continue
+    const rest = total[i] % qtyNum[i]
+    if (rest === 0) continue
+    total[i] -= rest
+    total[absorber] += rest
+    over--
+  }
+  return true
 }
 
 function invalidMeta(id: string, key: string, ru: string, en: string): InvoiceboxBasketError {

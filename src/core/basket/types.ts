@@ -60,6 +60,12 @@ export interface BasketOptions {
   vatAdded?: boolean
   /** Fiscal tag 1214; "full_prepayment". */
   paymentType?: string
+  /** At most this many lines (Invoicebox takes 100); a cart that needs more is refused. */
+  maxBasketItems?: number
+  /** Medusa rate (percent, as a string) → Invoicebox code, over the built-in mapping: { "22": "RUS_VAT22" }. */
+  vatCodes?: Record<string, VatCode>
+  /** A 0 % Medusa rate goes out as `untaxedVatCode` («Без НДС», for a УСН store), not RUS_VAT0. */
+  zeroRateIsUntaxed?: boolean
 }
 
 /** One Invoicebox basket line; money in integer kopecks. */

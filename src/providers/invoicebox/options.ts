@@ -1,5 +1,5 @@
 import type { RequestBudgetSettings } from "./request-budget"
-import { isLoopbackHost, type VatCode } from "../../core"
+import { isLoopbackHost, isVatCode, VAT_CODES, vatRateOf, type VatCode } from "../../core"
 
 export interface InvoiceboxProviderOptions {
   /** Shop UUID from the Invoicebox cabinet (Настройки → Интеграция). */
@@ -37,6 +37,12 @@ export interface InvoiceboxProviderOptions {
   untaxedVatCode?: VatCode
   /** Use the *_ADDED VAT codes for tax-exclusive prices. */
   vatAdded?: boolean
+  /** Medusa rate (percent) → Invoicebox VAT code over the built-in mapping, e.g. { "22": "RUS_VAT22" }. */
+  vatCodes?: Record<string, VatCode>
+  /** A 0 % Medusa rate goes out as `untaxedVatCode` («Без НДС», a УСН store), not RUS_VAT0 (default false). */
+  zeroRateIsUntaxed?: boolean
+  /** Most lines an invoice may have (default and maximum 100, Invoicebox's limit). */
+  maxBasketItems?: number
   /** Fiscal payment type of lines (full_prepayment). */
   paymentType?: "full_prepayment" | "prepayment" | "advance" | "full_payment"
   /** Lock the payer's requisites on the Invoicebox payment page (default true). */
@@ -142,6 +148,9 @@ export const OPTION_DEFAULTS = {
   shippingItemType: "service" as const,
   untaxedVatCode: "VATNONE" as VatCode,
   vatAdded: false,
+  vatCodes: {} as Record<string, VatCode>,
+  zeroRateIsUntaxed: false,
+  maxBasketItems: 100,
   paymentType: "full_prepayment" as const,
   customerLocked: true,
   languageId: "ru" as const,
@@ -232,7 +241,7 @@ export function optionProblems(options: Record<string, unknown>): string[] {
   }
   if (options.languageId !== undefined && options.languageId !== "ru" && options.languageId !== "en")
     problems.push(`languageId must be "ru" or "en"`)
-  problems.push(...transportProblems(options))
+  problems.push(...transportProblems(options), ...basketProblems(options))
   if (options.returnFee !== undefined && typeof options.returnFee !== "boolean") problems.push("returnFee must be true or false")
   if (options.returnFeeVatCode !== undefined && !(FEE_VAT_CODES as readonly unknown[]).includes(options.returnFeeVatCode))
     problems.push(`returnFeeVatCode must be one of ${FEE_VAT_CODES.join(", ")}`)
@@ -245,6 +254,24 @@ export function optionProblems(options: Record<string, unknown>): string[] {
   for (const key of ["paymentLinkTemplate", "paymentLinkChannel", "paymentLinkSubject", "paymentLinkText"] as const) {
     const value = options[key]
     if (value !== undefined && (typeof value !== "string" || !value.trim())) problems.push(`${key} must be a non-empty text`)
+  }
+  return problems
+}
+
+function basketProblems(options: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  const max = options.maxBasketItems
+  if (max !== undefined && (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 100))
+    problems.push("maxBasketItems must be a whole number from 1 to 100 (Invoicebox takes at most 100 basket items)")
+  if (options.zeroRateIsUntaxed !== undefined && typeof options.zeroRateIsUntaxed !== "boolean") problems.push("zeroRateIsUntaxed must be true or false")
+  const codes = options.vatCodes
+  if (codes === undefined) return problems
+  if (typeof codes !== "object" || codes === null || Array.isArray(codes)) return [...problems, 'vatCodes must be an object, e.g. { "22": "RUS_VAT22" }']
+  for (const [rate, code] of Object.entries(codes)) {
+    // A code whose rate differs from the Medusa rate would put a wrong VAT on the invoice.
+    if (!isVatCode(code)) problems.push(`vatCodes.${rate} must be one of ${VAT_CODES.join(", ")}, got "${String(code)}"`)
+    else if (!/^\d+$/.test(rate) || vatRateOf(code) !== Number(rate))
+      problems.push(`vatCodes.${rate}: ${code} is a ${vatRateOf(code)} % code, not ${rate} %`)
   }
   return problems
 }

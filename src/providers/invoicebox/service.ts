@@ -228,6 +228,9 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
         untaxedVatCode: this.options_.untaxedVatCode,
         vatAdded: this.options_.vatAdded,
         paymentType: this.options_.paymentType,
+        vatCodes: this.options_.vatCodes,
+        zeroRateIsUntaxed: this.options_.zeroRateIsUntaxed,
+        maxBasketItems: this.options_.maxBasketItems,
       })
     } catch (e) {
       if (e instanceof InvoiceboxBasketError) throw new MedusaError(MedusaError.Types.INVALID_DATA, e.message)

@@ -20,26 +20,33 @@ describe("sandbox arithmetic", () => {
     expect(vatOf(100, 0)).toBe(0)
   })
 
-  const line = { quantityMicro: 7_000_000, amount: 1000, amountWoVat: 833, totalAmount: 7000, totalVatAmount: 1167, vatCode: "RUS_VAT20" }
+  // 7 × 10.00 at 20 %, unit first: 10.00 / 1.2 = 8.33, VAT = 70.00 − 7 × 8.33 = 11.69.
+  const line = { quantityMicro: 7_000_000, amount: 1000, amountWoVat: 833, totalAmount: 7000, totalVatAmount: 1169, vatCode: "RUS_VAT20" }
 
-  it("accepts the per-unit rounding error up to ceil(q/2)+1 kopecks", () => {
-    // 8.33 * 7 + 11.67 = 69.98: two kopecks short, allowed for seven units.
+  it("takes a line built unit first, a kopeck either way, and nothing more (no per-unit slack)", () => {
     expect(checkLine(line, "l")).toEqual([])
-    // VAT may be one kopeck off the exact 1166.67 kopecks either way, not more.
-    expect(checkLine({ ...line, totalVatAmount: 1166 }, "l")).toEqual([])
-    expect(checkLine({ ...line, totalVatAmount: 1168 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_total_vat_amount"])
+    // amountWoVat × 7 + VAT may miss the total by one kopeck (InvoiceBox/invoicebox-mcp-server src/core/money.ts:98).
+    expect(checkLine({ ...line, totalVatAmount: 1168 }, "l")).toEqual([])
+    expect(checkLine({ ...line, totalVatAmount: 1170 }, "l")).toEqual([])
+    // The old per-unit tolerance took 11.67 (2 kopecks short over seven units); Invoicebox's client does not.
+    expect(checkLine({ ...line, totalVatAmount: 1167 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_total_vat_amount"])
+    // 7 × 999.99: 833.32 + VAT 1166.66 is 3 kopecks off; 833.33 + 1166.62 is exact.
+    const big = { quantityMicro: 7_000_000, amount: 99999, totalAmount: 699993, vatCode: "RUS_VAT20" }
+    expect(checkLine({ ...big, amountWoVat: 83332, totalVatAmount: 116666 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_total_vat_amount"])
+    expect(checkLine({ ...big, amountWoVat: 83333, totalVatAmount: 116662 }, "l")).toEqual([])
   })
 
   it("names each broken rule with its Invoicebox code", () => {
-    expect(checkLine({ ...line, totalAmount: 7001, totalVatAmount: 1167 }, "l").map((p) => p.code)).toContain("wrong_basket_item_total_amount")
+    expect(checkLine({ ...line, totalAmount: 7001 }, "l").map((p) => p.code)).toContain("wrong_basket_item_total_amount")
     expect(checkLine({ ...line, totalVatAmount: 1165 }, "l").map((p) => p.code)).toContain("wrong_basket_item_total_vat_amount")
-    expect(checkLine({ ...line, amountWoVat: 820 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_amount_wo_vat"])
+    // amountWoVat is the unit price without VAT (InvoiceBox/1c-bitrix handler.php:713): 8.20 is not 10.00 / 1.2.
+    expect(checkLine({ ...line, amountWoVat: 820, totalVatAmount: 1260 }, "l").map((p) => p.code)).toEqual(["wrong_basket_item_amount_wo_vat"])
     expect(checkLine({ ...line, vatCode: "VATNONE", totalVatAmount: 1, amountWoVat: 1000 }, "l").map((p) => p.code)).toContain(
       "wrong_basket_item_total_vat_amount"
     )
     expect(checkLine({ ...line, amount: -1 }, "l")[0].code).toBe("wrong_basket_item_total_amount")
     expect(checkLine({ ...line, totalVatAmount: 8000 }, "l")[0].code).toBe("wrong_basket_item_total_vat_amount")
-    expect(checkTotals([line], 7000, 1167)).toEqual([])
+    expect(checkTotals([line], 7000, 1169)).toEqual([])
     expect(checkTotals([line], 7001, 1166).map((p) => p.code)).toEqual(["wrong_total_amount", "wrong_total_vat_amount"])
   })
 })

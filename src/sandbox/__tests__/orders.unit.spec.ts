@@ -99,11 +99,25 @@ describe("sandbox orders API", () => {
       expect(reply.body.error.fields.map((f: { name: string }) => f.name)).toContain(field)
     })
 
-    it("allows one kopeck of VAT rounding and the per-unit error of amountWoVat", async () => {
-      // 7 × 10.00 at 20 %: VAT 11.67 (exact 11.666…), 8.33 × 7 + 11.67 = 69.98.
-      const line = { ...vatOrder().basketItems[0], quantity: 7, amount: 10, amountWoVat: 8.33, totalAmount: 70, totalVatAmount: 11.66 }
-      const reply = await call(base, "POST", ORDER, documentedOrder({ amount: 70, vatAmount: 11.66, basketItems: [line] }))
+    it("takes a line built unit first and refuses the old per-unit slack", async () => {
+      // 7 × 10.00 at 20 %: 8.33 × 7 + 11.69 = 70.00 (unit first, as InvoiceBox/1c-bitrix does).
+      const line = { ...vatOrder().basketItems[0], quantity: 7, amount: 10, amountWoVat: 8.33, totalAmount: 70, totalVatAmount: 11.69 }
+      const reply = await call(base, "POST", ORDER, documentedOrder({ amount: 70, vatAmount: 11.69, basketItems: [line] }))
       expect(reply.status).toBe(200)
+      // 8.33 × 7 + 11.66 = 69.97: three kopecks short, which Invoicebox's own client refuses.
+      const short = { ...line, totalVatAmount: 11.66 }
+      const refused = await call(base, "POST", ORDER, documentedOrder({ amount: 70, vatAmount: 11.66, basketItems: [short] }))
+      expect(refused.status).toBe(422)
+      expect(refused.body.error.code).toBe("wrong_basket_item_total_vat_amount")
+    })
+
+    it("refuses more than 100 basket items (the official client's createOrder schema)", async () => {
+      const item = { ...documentedOrder().basketItems[0], amount: 1, amountWoVat: 1, totalAmount: 1, totalVatAmount: 0 }
+      const order = (n: number) => documentedOrder({ amount: n, vatAmount: 0, basketItems: Array.from({ length: n }, (_, i) => ({ ...item, sku: `S-${i}` })) })
+      expect((await call(base, "POST", ORDER, order(100))).status).toBe(200)
+      const refused = await call(base, "POST", ORDER, order(101))
+      expect(refused.status).toBe(422)
+      expect(refused.body.error.fields).toContainEqual(expect.objectContaining({ name: "basketItems", message: expect.stringContaining("at most 100") }))
     })
 
     it("refuses amounts with more than two decimals as a field error", async () => {

@@ -103,14 +103,18 @@ describe("sandbox refunds and shipments", () => {
       expect(sandbox.refunds()).toHaveLength(1)
     })
 
-    it("takes a remainder as one unit priced at the remaining amount, and nothing after that", async () => {
+    it("offers what is left as whole units at the paid price plus one unit of the remainder, and nothing after that", async () => {
       const order = await paidOrder()
       // 1000.00 of the 3600.00 routers: not a whole number of units.
       const partial = { ...order.basketItems[0], quantity: 1, amount: 1000, amountWoVat: 833.33, totalAmount: 1000, totalVatAmount: 166.67 }
       expect((await call(base, "POST", REFUND, refundOf(order.id, [partial]))).status).toBe(200)
 
       const rest = (await call(base, "GET", `${ORDER}/${order.id}/refund-basket-item`)).body.data
-      expect(rest[0]).toMatchObject({ sku: "SKU-1", quantity: 1, amount: 2600, totalAmount: 2600, availableAmount: 2600, availableVatAmount: 433.33 })
+      // 2600.00 left of routers at 1200.00: 2 × 1200.00 + 1 × 200.00, never 1 × 2600.00.
+      expect(rest.filter((l: Line) => l.sku === "SKU-1")).toMatchObject([
+        { quantity: 2, amount: 1200, totalAmount: 2400, availableAmount: 2400 },
+        { quantity: 1, amount: 200, totalAmount: 200, availableAmount: 200 },
+      ])
       const full = await call(base, "POST", REFUND, refundOf(order.id, rest.map(({ availableAmount, availableVatAmount, availableQuantity, ...line }: Line) => line)))
       expect(full.status).toBe(200)
       expect(full.body.data.amount).toBe(3100)
@@ -231,10 +235,25 @@ describe("sandbox refunds and shipments", () => {
       expect(partial.status).toBe(200)
       expect(partial.body.data).toMatchObject({ amount: 100, vatAmount: 16.67 })
       const rest = await call(base, "POST", `/__sandbox/orders/${order.id}/refunds`)
-      expect(rest.body.data).toMatchObject({ amount: 4000, vatAmount: 666.66 })
+      expect(rest.body.data).toMatchObject({ amount: 4000 })
+      // No unit dearer than paid: the 3500.00 left of routers at 1200.00 go as 2 × 1200.00 + 1 × 1100.00.
+      expect(rest.body.data.basketItems.filter((l: Line) => l.sku === "SKU-1").map((l: Line) => [l.quantity, l.amount])).toEqual([
+        [2, 1200],
+        [1, 1100],
+      ])
+      expect(await call(base, "GET", `${ORDER}/${order.id}/refund-basket-item`).then((r) => r.body.data)).toEqual([])
       const nothing = await call(base, "POST", `/__sandbox/orders/${order.id}/refunds`)
       expect(nothing.status).toBe(422)
       expect(nothing.body.error.code).toBe("refund_amount_exceeded")
+    })
+
+    it("refuses a refund line whose unit costs more than the paid one", async () => {
+      const order = await paidOrder()
+      // 1 × 1300.00 of routers paid 1200.00 each: within the line's money, but no such unit was sold.
+      const dear = { ...order.basketItems[0], quantity: 1, amount: 1300, amountWoVat: 1083.33, totalAmount: 1300, totalVatAmount: 216.67 }
+      const reply = await call(base, "POST", REFUND, refundOf(order.id, [dear]))
+      expect(reply.status).toBe(422)
+      expect(reply.body.error.fields).toContainEqual(expect.objectContaining({ name: "basketItems[0].amount", code: "refund_amount_exceeded" }))
     })
 
     it("refunds chosen lines from the cabinet with whole units", async () => {

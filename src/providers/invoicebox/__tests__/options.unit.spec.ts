@@ -19,6 +19,7 @@ const problemsOf = (options: Record<string, unknown>): string => {
 describe("validateOptions", () => {
   it("accepts the minimal configuration", () => {
     expect(problemsOf(valid)).toBe("")
+    expect(problemsOf({ ...valid, vatCodes: { "22": "RUS_VAT22", "5": "RUS_VAT5" }, zeroRateIsUntaxed: true, maxBasketItems: 50 })).toBe("")
   })
 
   it.each([
@@ -38,6 +39,10 @@ describe("validateOptions", () => {
     ["checkStockOnPayment", { ...valid, checkStockOnPayment: "true" }, /checkStockOnPayment must be true or false/],
     ["paymentLinkChannel", { ...valid, paymentLinkChannel: "" }, /paymentLinkChannel must be a non-empty text/],
     ["paymentLinkTemplate", { ...valid, paymentLinkTemplate: 42 }, /paymentLinkTemplate must be a non-empty text/],
+    ["maxBasketItems", { ...valid, maxBasketItems: 101 }, /maxBasketItems must be a whole number from 1 to 100/],
+    ["vatCodes", { ...valid, vatCodes: { "22": "RUS_VAT2" } }, /vatCodes\.22 must be one of/],
+    ["vatCodes", { ...valid, vatCodes: { "20": "RUS_VAT22" } }, /vatCodes\.20: RUS_VAT22 is a 22 % code, not 20 %/],
+    ["zeroRateIsUntaxed", { ...valid, zeroRateIsUntaxed: "yes" }, /zeroRateIsUntaxed must be true or false/],
   ])("names %s when it is wrong", (_name, options, message) => {
     expect(problemsOf(options)).toMatch(message)
   })
