@@ -155,6 +155,20 @@ export function checkLine(line: LineNumbers, prefix: string, options: { skipVatR
         message: `amountWoVat must be the unit price without VAT, ${kopecksToWire(unitWithoutVat(line.amount, rate))} (±0.01) for ${line.vatCode}`,
       })
     }
+    // The line's VAT stays as close to total·r/(100+r) as unit-first rounding lets it: Bitrix rounds
+    // amountWoVat to half a kopeck and then multiplies (handler.php:713-716), so its line VAT is off by
+    // at most q/2 + ½ kopecks. Kept as |VAT·(100+r) − total·r| ≤ (⌈q/2⌉ + 1)·(100+r): the old ±1 bound,
+    // widened only by what the unit-first rounding of Invoicebox's own client produces.
+    const scale = BigInt(QUANTITY_SCALE)
+    const halfUnits = (BigInt(line.quantityMicro) + 2n * scale - 1n) / (2n * scale)
+    const vatGap = BigInt(line.totalVatAmount) * (100n + r) - BigInt(line.totalAmount) * r
+    if ((vatGap < 0n ? -vatGap : vatGap) > (halfUnits + 1n) * (100n + r)) {
+      problems.push({
+        field: `${prefix}.totalVatAmount`,
+        code: "wrong_basket_item_total_vat_amount",
+        message: `totalVatAmount must be within ${halfUnits + 1n} kopecks of ${kopecksToWire(vatOf(line.totalAmount, rate))} for ${line.vatCode}`,
+      })
+    }
   }
 
   // A line without a rate carries no VAT at all.
