@@ -49,6 +49,18 @@ medusaIntegrationTestRunner({
           throw Object.assign(new Error(`refund failed: ${e.response?.status} ${JSON.stringify(e.response?.data)}`), { response: e.response })
         })
 
+    /** The admin's return flow for one unit of a line: request it back, then receive it at the warehouse. */
+    async function receiveReturn(orderId: string, itemId: string): Promise<void> {
+      const { data: created } = await api.post(`/admin/returns`, { order_id: orderId, location_id: seed.stockLocationId }, admin)
+      const returnId = created.return.id
+      await api.post(`/admin/returns/${returnId}/request-items`, { items: [{ id: itemId, quantity: 1 }] }, admin)
+      await api.post(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: seed.returnShippingOptionId }, admin)
+      await api.post(`/admin/returns/${returnId}/request`, {}, admin)
+      await api.post(`/admin/returns/${returnId}/receive`, {}, admin)
+      await api.post(`/admin/returns/${returnId}/receive-items`, { items: [{ id: itemId, quantity: 1 }] }, admin)
+      await api.post(`/admin/returns/${returnId}/receive/confirm`, {}, admin)
+    }
+
     const sandboxRefunds = (invoiceId: string) => env.sandbox().refunds().filter((r) => r.parentId === invoiceId)
 
     describe("refunds", () => {
@@ -196,14 +208,7 @@ medusaIntegrationTestRunner({
               { items: order.items.map((i: any) => ({ id: i.id, quantity: i.quantity })), location_id: seed.stockLocationId },
               admin
             )
-            const { data: created } = await api.post(`/admin/returns`, { order_id: order.id, location_id: seed.stockLocationId }, admin)
-            const returnId = created.return.id
-            await api.post(`/admin/returns/${returnId}/request-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
-            await api.post(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: seed.returnShippingOptionId }, admin)
-            await api.post(`/admin/returns/${returnId}/request`, {}, admin)
-            await api.post(`/admin/returns/${returnId}/receive`, {}, admin)
-            await api.post(`/admin/returns/${returnId}/receive-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
-            await api.post(`/admin/returns/${returnId}/receive/confirm`, {}, admin)
+            await receiveReturn(order.id, cartridge.id)
             const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
             const unit = kop((invoice.basketItems as any[]).find((l) => l.sku === "CART-85A").amount)
             // The merchant refunds the cartridge minus 100.00 (e.g. a damaged box).
@@ -244,14 +249,7 @@ medusaIntegrationTestRunner({
         )
         expect(f.order).toBeDefined()
         // The admin's return flow: request the cartridge back, then receive it at the warehouse.
-        const { data: created } = await api.post(`/admin/returns`, { order_id: order.id, location_id: seed.stockLocationId }, admin)
-        const returnId = created.return.id
-        await api.post(`/admin/returns/${returnId}/request-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
-        await api.post(`/admin/returns/${returnId}/shipping-method`, { shipping_option_id: seed.returnShippingOptionId }, admin)
-        await api.post(`/admin/returns/${returnId}/request`, {}, admin)
-        await api.post(`/admin/returns/${returnId}/receive`, {}, admin)
-        await api.post(`/admin/returns/${returnId}/receive-items`, { items: [{ id: cartridge.id, quantity: 1 }] }, admin)
-        await api.post(`/admin/returns/${returnId}/receive/confirm`, {}, admin)
+        await receiveReturn(order.id, cartridge.id)
         const invoice = env.sandbox().orders().find((o) => o.id === invoiceId)!
         const unit = (invoice.basketItems as any[]).find((l) => l.sku === "CART-85A").amount
         await refund(payment.id, unit)

@@ -14,8 +14,8 @@ export function partOfLine(source: BasketItem, quantity: number, totalKopecks: n
   const qty = quantity > 0 && totalKopecks % quantity === 0 ? quantity : 1
   const unit = totalKopecks / qty
   const rate = vatRateOf(source.vatCode as VatCode)
-  const sameUnit = rublesToKopecks(source.amount) === unit && source.amountWoVat !== undefined
-  const woVat = sameUnit ? rublesToKopecks(source.amountWoVat!) : unitWithoutVat(unit, rate)
+  // A part at the line's own price keeps the line's amountWoVat, so parts add up to the line.
+  const woVat = rublesToKopecks(source.amount) === unit ? rublesToKopecks(source.amountWoVat) : unitWithoutVat(unit, rate)
   const vat = unitFirstVat(totalKopecks, woVat, qty)
   return {
     sku: source.sku,

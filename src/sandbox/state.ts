@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { checkLine, kopecksToWire, lineTotal, parseKopecks, QUANTITY_SCALE, quantityToWire, unitWithoutVat, VAT_RATES, vatOf } from "./arithmetic"
+import { kopecksToWire, lineTotal, parseKopecks, QUANTITY_SCALE, quantityToWire, unitWithoutVat, VAT_RATES } from "./arithmetic"
 import {
   ApiError,
   atom,
@@ -583,15 +583,13 @@ export class SandboxState {
       const units = Math.floor(totalAmount / source.amount)
       const rest = totalAmount - units * source.amount
       const restWoVat = unitWithoutVat(rest, VAT_RATES[source.vatCode] ?? 0)
-      const vatLeft = left.vat
       if (units > 0) {
         const unitsVat = vatOfUnits(units * QUANTITY_SCALE, source.amountWoVat, units * source.amount)
-        push(index, units * QUANTITY_SCALE, source.amount, source.amountWoVat, units * source.amount, rest === 0 && takesRest ? vatLeft : unitsVat)
+        push(index, units * QUANTITY_SCALE, source.amount, source.amountWoVat, units * source.amount, rest === 0 && takesRest ? left.vat : unitsVat)
       }
       if (rest > 0) {
         const restVat = Math.min(rest - restWoVat, left.vat)
-        const exact = left.vat
-        push(index, QUANTITY_SCALE, rest, restWoVat, rest, takesRest && Math.abs(exact - restVat) <= 1 ? exact : restVat)
+        push(index, QUANTITY_SCALE, rest, restWoVat, rest, takesRest && Math.abs(left.vat - restVat) <= 1 ? left.vat : restVat)
       }
     }
     const kopecks = (value: number, name: string): number => {

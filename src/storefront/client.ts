@@ -129,6 +129,7 @@ export async function startInvoiceSession(
   return { session, reused: false }
 }
 
+/** A company as GET /store/invoicebox/counterparty answers it (the route declares its answer with this type). */
 export interface Counterparty {
   name: string
   inn: string

@@ -5,15 +5,12 @@ import { isValidInn, type Counterparty } from "../../../../core"
 import { defaultInvoiceboxProvider } from "../../../../lib"
 import { resetMemoryBudget, takeLookupSlot } from "../../../../providers/invoicebox/request-budget"
 
-/** What the storefront gets: enough to fill the payer form, nothing Invoicebox-internal. */
-export interface CounterpartyAnswer {
-  name: string
-  inn: string
-  kpp: string | null
-  address: string | null
-  ogrn: string | null
-  type: "legal" | "sole_proprietor"
-}
+/**
+ * What the storefront gets: enough to fill the payer form, nothing Invoicebox-internal. Declared once,
+ * in the storefront kit that reads it (a type-only import: nothing of the kit runs on the server).
+ */
+export type { Counterparty as CounterpartyAnswer } from "../../../../storefront/client"
+import type { Counterparty as CounterpartyAnswer } from "../../../../storefront/client"
 
 /** Register data changes rarely; a day keeps Invoicebox out of repeated checkouts of one buyer. */
 export const FOUND_TTL_SECONDS = 24 * 60 * 60
