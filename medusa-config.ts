@@ -42,6 +42,8 @@ export const invoiceboxOptions = {
   returnFee: process.env.INVOICEBOX_RETURN_FEE === "true",
   // The account's Invoicebox quota; unset, the real 100 / 30 s. The benchmark and suites whose sandbox
   // has another quota (1 000 000) set the same here.
+  // How long a create whose answer was lost is looked up before it is resent (default 8000 ms).
+  ...(process.env.INVOICEBOX_RECOVERY_WAIT_MS ? { recoveryWaitMs: Number(process.env.INVOICEBOX_RECOVERY_WAIT_MS) } : {}),
   ...(process.env.INVOICEBOX_REQUEST_BUDGET_LIMIT ? { requestBudget: { limit: Number(process.env.INVOICEBOX_REQUEST_BUDGET_LIMIT) } } : {}),
 }
 

@@ -34,6 +34,9 @@ export function useSandbox(
   beforeAll(async () => {
     sandbox = await startSandbox({
       port: 0,
+      // npm test runs the suites once as Invoicebox does by default (a reused merchantOrderId is
+      // taken) and the resilience suite once more with the check on (scripts/test.mjs).
+      uniqueMerchantOrderId: process.env.INVOICEBOX_SANDBOX_UNIQUE_MERCHANT_ORDER_ID === "1",
       notificationKey: NOTIFICATION_KEY,
       apiToken: API_TOKEN,
       notificationRetry: { attempts: 3, delaysMs: [200, 400, 800] },
@@ -47,6 +50,8 @@ export function useSandbox(
       INVOICEBOX_MERCHANT_ID: MERCHANT_ID,
       INVOICEBOX_API_TOKEN: API_TOKEN,
       INVOICEBOX_NOTIFICATION_URL: `http://localhost:${port}/hooks/invoicebox`,
+      // Look-ups after a lost answer wait a second, not 8: the suites lose many answers on purpose.
+      INVOICEBOX_RECOVERY_WAIT_MS: "1000",
       MEDUSA_DISABLE_ADMIN: "true",
       ...extraEnv,
     }

@@ -272,6 +272,22 @@ medusaIntegrationTestRunner({
       })
     })
 
+    describe("twin refunds (Invoicebox does not refuse a reused merchantOrderId by default)", () => {
+      it("a second Invoicebox refund under a Medusa refund's number is booked as money of its own, not merged into the first", async () => {
+        const { order, invoiceId, payment } = await paidOrder()
+        await refund(payment.id, 100)
+        const [first] = sandboxRefunds(invoiceId)
+        // What a resend whose first attempt committed late leaves behind.
+        const twin = env.sandbox().createRefund(invoiceId, { amount: 100, merchantOrderId: first.merchantOrderId } as any)
+        const sync = () => syncInvoiceboxRefunds(getContainer(), resolveInvoiceboxProvider(getContainer(), "invoicebox"), { pauseMs: 0 })
+        await sync()
+        await sync()
+        const refunds = (await adminOrder(order.id)).payment_collections[0].payments[0].refunds
+        expect(refunds.map((r: any) => Number(r.amount)).sort()).toEqual([100, 100])
+        expect(refunds.filter((r: any) => String(r.note ?? "").includes(twin.id))).toHaveLength(1)
+      })
+    })
+
     describe("bookkeeping nobody can forge or lose", () => {
       const widget = async (orderId: string) => (await api.get(`/admin/invoicebox/orders/${orderId}?live=false`, admin)).data
       const forgePaymentData = async (paymentId: string, extra: Record<string, unknown>) => {

@@ -22,6 +22,7 @@ import type { FaultMode } from "../../src/sandbox"
 import { phpJson } from "../../src/sandbox/json"
 import { resolveInvoiceboxProvider } from "../../src/lib"
 import { reconcileInvoiceboxPayments } from "../../src/jobs/invoicebox-reconcile"
+import { cancelTwinInvoices } from "../../src/lib/orphans"
 import { adminHeaders, freePort, MERCHANT_ID } from "../helpers/env"
 import { eventually, LEGAL_PAYER, StoreClient } from "../helpers/checkout"
 
@@ -38,6 +39,9 @@ const PROVIDER = "pp_invoicebox_invoicebox"
 /** The client's own timeout is 15 s; the hang scenarios lower it so that a hang costs well under a second. */
 const SHORT_TIMEOUT_MS = 600
 
+const UNIQUE_MERCHANT_ORDER_ID = process.env.INVOICEBOX_SANDBOX_UNIQUE_MERCHANT_ORDER_ID === "1"
+const RECOVERY_WAIT_MS = 1000
+
 // Own sandbox instead of helpers/env's useSandbox: this suite needs its own (non-demo) token.
 let sandboxRef: Sandbox
 let storePort = 0
@@ -50,6 +54,8 @@ beforeAll(async () => {
     notificationRetry: { attempts: 2, delaysMs: [200, 400] },
     // Invoicebox's quota is a fault of its own (429 below); here it would only slow the suite.
     rateLimit: { limit: 1_000_000, windowMs: 30_000 },
+    // Invoicebox's default takes a reused merchantOrderId; npm test runs this suite once more with the check on.
+    uniqueMerchantOrderId: UNIQUE_MERCHANT_ORDER_ID,
   } as any)
   storePort = await freePort()
   const env: Record<string, string> = {
@@ -62,6 +68,8 @@ beforeAll(async () => {
     INVOICEBOX_REQUEST_BUDGET_LIMIT: "1000000",
     INVOICEBOX_NOTIFICATION_URL: `http://localhost:${storePort}/hooks/invoicebox`,
     INVOICEBOX_RECONCILE_INTERVAL_MINUTES: "0",
+    // Look-ups after a lost answer wait a second, not 8: this suite loses many answers on purpose.
+    INVOICEBOX_RECOVERY_WAIT_MS: String(RECOVERY_WAIT_MS),
     MEDUSA_DISABLE_ADMIN: "true",
   }
   for (const [k, v] of Object.entries(env)) {
@@ -200,13 +208,14 @@ medusaIntegrationTestRunner({
     }
 
     /**
-     * The invariants every scenario ends in: never two invoices for one payment session, and no
-     * invoice still payable whose payment session no longer exists (nobody could settle its money).
+     * The invariants every scenario ends in: never two live invoices for one payment session (a
+     * twin may exist, cancelled), and no invoice still payable whose payment session no longer
+     * exists or holds another invoice (nobody could settle its money).
      */
     async function expectConsistentInvoices() {
       const orders = sandbox().orders()
       const bySession = new Map<string, number>()
-      for (const o of orders) bySession.set(o.merchantOrderId, (bySession.get(o.merchantOrderId) ?? 0) + 1)
+      for (const o of orders.filter((o) => o.status !== "canceled")) bySession.set(o.merchantOrderId, (bySession.get(o.merchantOrderId) ?? 0) + 1)
       expect([...bySession.entries()].filter(([, n]) => n > 1)).toEqual([])
       const open = orders.filter((o) => o.status === "created")
       const sessions = await liveSessions(open.map((o) => o.merchantOrderId))
@@ -280,6 +289,50 @@ medusaIntegrationTestRunner({
           expect(sandbox().orders().filter((o) => o.merchantOrderId === session.id)).toHaveLength(1)
         })
         await expectConsistentInvoices()
+      })
+
+      /**
+       * The first create is answered 504 and applied only after the plugin's look-ups gave up, so
+       * the plugin resends. Where Invoicebox takes a reused merchantOrderId (its default) that
+       * leaves a twin under the session's number; with the check on, the late one is refused.
+       */
+      async function lateCommittedCheckout() {
+        const cartId = await newCart()
+        sandbox().injectFault({ method: "POST", path: "^/billing/api/order/order$", mode: "late-commit", commitAfterMs: RECOVERY_WAIT_MS * 6 })
+        await store.initiateSession(cartId)
+        const session = await sessionOf(cartId)
+        expect(session.data.invoice_resent_at).toEqual(expect.any(String))
+        await sandbox().lateCommitsSettled()
+        const invoices = sandbox().orders().filter((o) => o.merchantOrderId === session.id)
+        expect(invoices).toHaveLength(UNIQUE_MERCHANT_ORDER_ID ? 1 : 2)
+        const twin = invoices.find((o) => o.id !== session.data.invoicebox_order_id)
+        return { cartId, session, twin }
+      }
+
+      it("committed after the look-ups gave up: the buyer pays the resent invoice, the job cancels the twin", async () => {
+        const { cartId, session, twin } = await lateCommittedCheckout()
+        const done = await store.complete(cartId)
+        expect(done.type).toBe("order")
+        // The session-based check alone (what a WebSocket-only store without a notification URL
+        // relies on); the job's scan of open invoices would find the twin as well.
+        expect((await cancelTwinInvoices(container(), provider())).canceled).toEqual(twin ? [twin.id] : [])
+        await runJob()
+        await expectConsistentInvoices()
+        await sandbox().pay(session.data.invoicebox_order_id)
+        await eventually(async () => (await adminOrder(done.order.id)).payment_status === "captured")
+      })
+
+      it("committed after the look-ups gave up, and the buyer pays the twin: the money is recognised and captured", async () => {
+        const { cartId, session, twin } = await lateCommittedCheckout()
+        const done = await store.complete(cartId)
+        const paid = twin?.id ?? session.data.invoicebox_order_id
+        const delivered = await sandbox().pay(paid)
+        expect(delivered.status).toBe("completed")
+        await eventually(async () => (await adminOrder(done.order.id)).payment_status === "captured")
+        const [after] = [...(await liveSessions([session.id])).values()]
+        expect(after.data.invoicebox_order_id).toBe(paid)
+        await expectConsistentInvoices()
+        expect(sandbox().orders().filter((o) => o.merchantOrderId === session.id && o.status !== "canceled").map((o) => o.id)).toEqual([paid])
       })
 
       it("committed, then the connection and every look-up fail: the buyer's retry gets one invoice, and the job cancels the orphan", async () => {

@@ -4,7 +4,7 @@ import { backgroundRunStopped, isFinalStatus, isKnownOrderStatus } from "../core
 import type { InvoiceboxOrder } from "../core"
 import { applyInvoiceState, listInvoiceboxProviders, sha256 } from "../lib"
 import type { ApplyInvoiceStateResult } from "../lib"
-import { cancelOrphanInvoices } from "../lib/orphans"
+import { awaitingSessions, cancelOrphanInvoices, cancelTwinInvoices } from "../lib/orphans"
 import { invoiceboxModule } from "../lib/plugin-module"
 import { syncInvoiceboxRefunds, type RefundSyncResult } from "../lib/refund-sync"
 import { retryFailedShipments } from "../lib/shipments"
@@ -32,7 +32,10 @@ export interface ReconcileOptions {
   syncRefunds?: boolean
   /** Options of the refund sync (window, size, pace). */
   refundSync?: { windowDays?: number; maxInvoices?: number; batchSize?: number }
-  /** Also cancel open invoices whose payment session Medusa discarded (default true). */
+  /**
+   * Also cancel open invoices whose payment session Medusa discarded, and the twins a resent
+   * create left (one session's number on two invoices; default true).
+   */
   cancelOrphans?: boolean
   /** Also retry Invoicebox shipments that failed or waited for a payment that came (default true). */
   retryShipments?: boolean
@@ -46,6 +49,7 @@ export interface ProviderReport {
   errors: number
   refunds?: RefundSyncResult
   orphans?: { checked: number; canceled: string[] }
+  twins?: { checked: number; canceled: string[]; adopted: string[] }
   shipments?: { retried: number; registered: number }
 }
 
@@ -54,8 +58,6 @@ export interface ReconcileReport extends ProviderReport {
   /** Per provider (shop); the top-level counts are their sums. */
   providers: Record<string, ProviderReport>
 }
-
-const AWAITING = ["pending", "pending_authorization", "authorized"]
 
 /**
  * Re-reads from Invoicebox the invoices whose Medusa payment still awaits money and applies what
@@ -83,6 +85,7 @@ export async function reconcileInvoiceboxPayments(container: MedusaContainer, op
       report.results.push(...part.results)
       report.refunds = part.refunds ?? report.refunds
       report.orphans = part.orphans ?? report.orphans
+      report.twins = part.twins ?? report.twins
       report.shipments = part.shipments ?? report.shipments
     }
     return report
@@ -134,11 +137,12 @@ async function reconcileProvider(
     syncInvoiceboxRefunds(container, provider, { ...options.refundSync, pauseMs, deadline })
   )
   report.orphans = await phase(options.cancelOrphans, "orphan invoice cleanup", () => cancelOrphanInvoices(container, provider))
+  report.twins = await phase(options.cancelOrphans, "twin invoice cleanup", () => cancelTwinInvoices(container, provider))
   report.shipments = await phase(options.retryShipments, "shipment retry", () => retryFailedShipments(container, provider))
   logger.info(
     `Invoicebox reconciliation (${provider.providerId}): ${report.awaiting} awaiting, ${report.checked} read, ${report.changed} changed, ` +
       `${report.refunds?.recorded.length ?? 0} outside refunds booked, ${report.orphans?.canceled.length ?? 0} orphan invoices ` +
-      `cancelled, ${report.shipments?.registered ?? 0} shipments registered, ${report.errors} errors`
+      `cancelled, ${report.twins?.canceled.length ?? 0} twin invoices cancelled, ${report.shipments?.registered ?? 0} shipments registered, ${report.errors} errors`
   )
   return report
 }
@@ -170,25 +174,14 @@ async function dueInvoices(
   provider: InvoiceboxProviderService,
   max: number
 ): Promise<{ due: string[]; awaiting: number }> {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const sessions: Array<{ id: string; invoiceId: string; data: Record<string, any> }> = []
-  const pageSize = 1000
-  for (let skip = 0; ; skip += pageSize) {
-    const { data } = await query.graph({
-      entity: "payment_session",
-      fields: ["id", "data", "status"],
-      filters: { provider_id: provider.providerId, status: AWAITING },
-      pagination: { skip, take: pageSize, order: { id: "ASC" } },
-    })
-    for (const s of data as Array<{ id: string; data?: Record<string, any> | null }>) {
-      const invoiceId = s.data?.invoicebox_order_id
-      const known = s.data?.invoice_status
-      // A session whose data already records a final invoice was settled elsewhere.
-      if (typeof invoiceId !== "string" || !invoiceId) continue
-      if (typeof known === "string" && isKnownOrderStatus(known) && isFinalStatus(known)) continue
-      sessions.push({ id: s.id, invoiceId, data: s.data! })
-    }
-    if (data.length < pageSize) break
+  for (const s of await awaitingSessions(container, provider.providerId)) {
+    const invoiceId = s.data?.invoicebox_order_id
+    const known = s.data?.invoice_status
+    // A session whose data already records a final invoice was settled elsewhere.
+    if (typeof invoiceId !== "string" || !invoiceId) continue
+    if (typeof known === "string" && isKnownOrderStatus(known) && isFinalStatus(known)) continue
+    sessions.push({ id: s.id, invoiceId, data: s.data! })
   }
   const store = invoiceboxModule(container)
   const checked = await store.invoiceCheckTimes(sessions.map((s) => s.invoiceId))

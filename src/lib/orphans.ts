@@ -2,6 +2,7 @@ import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger, MedusaContainer } from "@medusajs/framework/types"
 import { backgroundRunStopped, type InvoiceboxOrder } from "../core"
 import type InvoiceboxProviderService from "../providers/invoicebox/service"
+import { applyInvoiceState } from "./apply-invoice-state"
 import { invoiceboxModule } from "./plugin-module"
 
 export interface OrphanOptions {
@@ -40,18 +41,27 @@ export async function cancelOrphanInvoices(
   if (!open.size) return { checked: 0, canceled: [] }
 
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({ entity: "payment_session", fields: ["id"], filters: { id: [...new Set(open.values())] } })
-  const alive = new Set(data.map((s: any) => s.id))
+  const { data } = await query.graph({ entity: "payment_session", fields: ["id", "data"], filters: { id: [...new Set(open.values())] } })
+  // Each live session's own invoice; an open invoice under its number that is not that one is a
+  // twin a resent create left (Invoicebox does not refuse a reused merchantOrderId by default).
+  const invoiceOf = new Map<string, unknown>(data.map((s: any) => [s.id, s.data?.invoicebox_order_id]))
   const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
   const canceled: string[] = []
   for (const [invoiceId, sessionId] of open) {
     // The run's budget or lock ran out: the rest waits for the next run instead of failing one by one.
     if (backgroundRunStopped()) break
-    if (alive.has(sessionId)) continue
+    const own = invoiceOf.get(sessionId)
+    const twin = typeof own === "string" && own !== "" && own !== invoiceId
+    // A live session without an invoice id yet is being created right now: never touched.
+    if (invoiceOf.has(sessionId) && !twin) continue
     try {
       const order = await provider.client.cancelOrder(invoiceId)
       canceled.push(invoiceId)
-      logger.info(`Invoicebox: invoice ${invoiceId} cancelled: its payment session ${sessionId} no longer exists`)
+      logger.info(
+        twin
+          ? `Invoicebox: invoice ${invoiceId} cancelled: a twin of ${own}, the invoice of payment session ${sessionId}`
+          : `Invoicebox: invoice ${invoiceId} cancelled: its payment session ${sessionId} no longer exists`
+      )
       await store.recordInvoice({ ...(await rowFields(store, invoiceId)), provider_id: provider.providerId, invoicebox_order_id: invoiceId, payment_session_id: sessionId, status: order.status })
     } catch (e) {
       logger.warn(`Invoicebox: could not cancel orphan invoice ${invoiceId}: ${(e as Error).message}`)
@@ -83,4 +93,61 @@ async function recentOpenInvoices(provider: InvoiceboxProviderService, options: 
     if (++page >= (options.scanPages ?? 2) * 100) break
   }
   return found
+}
+
+/** Payment sessions still waiting for money stay `pending` / `authorized` in Medusa. */
+const AWAITING = ["pending", "pending_authorization", "authorized"]
+
+/** The provider's payment sessions that still wait for money, with their data, in id order. */
+export async function awaitingSessions(
+  container: MedusaContainer,
+  providerId: string
+): Promise<Array<{ id: string; data?: Record<string, any> | null }>> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const sessions: Array<{ id: string; data?: Record<string, any> | null }> = []
+  const pageSize = 1000
+  for (let skip = 0; ; skip += pageSize) {
+    const { data } = await query.graph({
+      entity: "payment_session",
+      fields: ["id", "data", "status"],
+      filters: { provider_id: providerId, status: AWAITING },
+      pagination: { skip, take: pageSize, order: { id: "ASC" } },
+    })
+    sessions.push(...(data as typeof sessions))
+    if (data.length < pageSize) break
+  }
+  return sessions
+}
+
+/** How long after a resent create its session is searched for twins; a late commit takes seconds. */
+export const TWIN_WATCH_MS = 24 * 3_600_000
+
+/**
+ * The twin check for sessions whose invoice came from a resend (session data
+ * `invoice_resent_at`): looks their number up, cancels open twins and hands a paid twin to
+ * applyInvoiceState, which adopts it as the session's invoice. Needs no notification URL, unlike
+ * the scan in cancelOrphanInvoices, so it covers WebSocket-only stores too.
+ */
+export async function cancelTwinInvoices(
+  container: MedusaContainer,
+  provider: InvoiceboxProviderService
+): Promise<{ checked: number; canceled: string[]; adopted: string[] }> {
+  const result = { checked: 0, canceled: [] as string[], adopted: [] as string[] }
+  const since = Date.now() - TWIN_WATCH_MS
+  const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+  for (const session of await awaitingSessions(container, provider.providerId)) {
+    if (backgroundRunStopped()) break
+    const data = session.data ?? {}
+    const resentAt = Date.parse(String(data.invoice_resent_at ?? ""))
+    if (!(resentAt >= since) || typeof data.invoicebox_order_id !== "string") continue
+    result.checked++
+    const twins = await provider.client.cancelTwinOrders(session.id, data.invoicebox_order_id, provider.options.merchantId)
+    result.canceled.push(...twins.canceled)
+    for (const paid of twins.paid) {
+      const applied = await applyInvoiceState(container, { provider, invoice: paid, source: "reconciliation", fromApi: true })
+      if (applied.verdict === "success") result.adopted.push(paid.id)
+      else logger.error(`Invoicebox: paid twin invoice ${paid.id} of session ${session.id}: ${applied.verdict} ${applied.message ?? ""}`)
+    }
+  }
+  return result
 }

@@ -90,7 +90,12 @@ async function applyRemoteRefunds(
 
   for (const r of remote) {
     if (r.status === "canceled" || r.status === "draft") continue
-    let row = byRemoteId.get(r.id) ?? (r.merchantOrderId ? byMerchantOrderId.get(r.merchantOrderId) : undefined)
+    const named = r.merchantOrderId ? byMerchantOrderId.get(r.merchantOrderId) : undefined
+    // A row already bound to another Invoicebox refund under the same number means a twin: a
+    // resend whose first attempt committed late (Invoicebox does not refuse a reused number by
+    // default). That money left too, so it is booked as a refund of its own, never merged.
+    const twin = Boolean(named?.invoicebox_refund_id && named.invoicebox_refund_id !== r.id)
+    let row = byRemoteId.get(r.id) ?? (twin ? undefined : named)
     if (row) {
       if (row.status !== r.status || row.invoicebox_refund_id !== r.id) {
         await store.updateInvoiceboxRefunds({ id: row.id, status: r.status, invoicebox_refund_id: r.id, error: null })
@@ -103,14 +108,19 @@ async function applyRemoteRefunds(
       if (row.medusa_refund_id) await store.updateInvoiceboxRefunds({ id: row.id, medusa_refund_id: null })
     } else {
       // A Medusa refund whose answer was lost: the admin's retry adopts it (providers/invoicebox/refund.ts).
-      if (r.merchantOrderId?.startsWith("ref_") && Date.now() - Date.parse(r.createdAt) < ADOPTION_GRACE_MS) continue
+      // (A twin's number belongs to a Medusa refund that exists: nobody will adopt it.)
+      if (!twin && r.merchantOrderId?.startsWith("ref_") && Date.now() - Date.parse(r.createdAt) < ADOPTION_GRACE_MS) continue
       const paymentId = payments.get(r.parentId)
       if (!paymentId) continue
+      if (twin) {
+        const logger = container.resolve<Logger>(ContainerRegistrationKeys.LOGGER)
+        logger.error(`Invoicebox: refund ${r.id} repeats ${named!.invoicebox_refund_id} (both ${r.merchantOrderId}); the money left twice and is booked twice`)
+      }
       row = await store.createInvoiceboxRefunds({
         provider_id: provider.providerId,
         payment_id: paymentId,
         invoicebox_order_id: r.parentId,
-        merchant_order_id: r.merchantOrderId?.startsWith("ref_") ? r.merchantOrderId : cabinetMerchantOrderId(r.id),
+        merchant_order_id: r.merchantOrderId?.startsWith("ref_") && !twin ? r.merchantOrderId : cabinetMerchantOrderId(r.id),
         invoicebox_refund_id: r.id,
         amount_kopecks: rublesToKopecks(r.amount),
         status: r.status,

@@ -23,6 +23,7 @@ Options:
   --refund-complete-after-ms <n> created refunds become completed after n ms (default 2000; -1 = never)
   --max-basket-items <n>         basket items an order, refund or shipment may have (default 100)
   --payment-page-base-url <url>  base of paymentUrl (default: the sandbox URL)
+  --unique-merchant-order-id     refuse a used merchantOrderId (default: not checked, as Invoicebox)
   --quiet                        do not log requests
   --help                         show this help
 
@@ -78,6 +79,10 @@ export function parseArgs(argv: string[]): CliConfig {
     }
     if (arg === "--quiet") {
       quiet = true
+      continue
+    }
+    if (arg === "--unique-merchant-order-id") {
+      options.uniqueMerchantOrderId = true
       continue
     }
     if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${arg}`)

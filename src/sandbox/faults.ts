@@ -1,7 +1,10 @@
 import { ApiError, isObject } from "./validation"
 
-export type FaultMode = "500" | "429" | "hang" | "reset" | "commit-then-drop"
-export const FAULT_MODES: FaultMode[] = ["500", "429", "hang", "reset", "commit-then-drop"]
+export type FaultMode = "500" | "429" | "hang" | "reset" | "commit-then-drop" | "late-commit"
+export const FAULT_MODES: FaultMode[] = ["500", "429", "hang", "reset", "commit-then-drop", "late-commit"]
+
+/** late-commit: how long after the 504 the request is applied, unless the fault says. */
+export const DEFAULT_COMMIT_AFTER_MS = 3000
 
 export interface FaultSpec {
   /** HTTP method to match (any when absent). */
@@ -13,6 +16,11 @@ export interface FaultSpec {
   count?: number
   /** For mode 429: the Retry-After header in seconds (default 1). */
   retryAfterSeconds?: number
+  /**
+   * For mode late-commit: the call is answered 504 at once and applied this many ms later, as a
+   * gateway that timed out while the backend still worked (default 3000).
+   */
+  commitAfterMs?: number
 }
 
 export interface ActiveFault {
@@ -21,6 +29,7 @@ export interface ActiveFault {
   mode: FaultMode
   remaining: number
   retryAfterSeconds: number
+  commitAfterMs: number
 }
 
 const API_PREFIX = /^\/(v3|l3)(?=\/)/
@@ -28,7 +37,7 @@ const API_PREFIX = /^\/(v3|l3)(?=\/)/
 export function parseFaultSpec(input: unknown): FaultSpec {
   const invalid = (name: string, message: string) => new ApiError(422, "validation_error", "Validation Error", [{ name, code: "wrong_value", message }])
   if (!isObject(input)) throw invalid("", "The fault must be a JSON object")
-  const { method, path, mode, count, retryAfterSeconds } = input
+  const { method, path, mode, count, retryAfterSeconds, commitAfterMs } = input
   if (typeof path !== "string" || path === "") throw invalid("path", "path is required")
   if (path.startsWith("^")) {
     try {
@@ -47,7 +56,11 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   if (retryAfterSeconds !== undefined && (typeof retryAfterSeconds !== "number" || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)) {
     throw invalid("retryAfterSeconds", "retryAfterSeconds must be a non-negative integer")
   }
+  if (commitAfterMs !== undefined && (typeof commitAfterMs !== "number" || !Number.isInteger(commitAfterMs) || commitAfterMs < 0)) {
+    throw invalid("commitAfterMs", "commitAfterMs must be a non-negative integer")
+  }
   return {
+    commitAfterMs: commitAfterMs as number | undefined,
     method: method as string | undefined,
     path,
     mode: mode as FaultMode,
@@ -68,6 +81,7 @@ export class Faults {
       mode: parsed.mode,
       remaining: parsed.count ?? 1,
       retryAfterSeconds: parsed.retryAfterSeconds ?? 1,
+      commitAfterMs: parsed.commitAfterMs ?? DEFAULT_COMMIT_AFTER_MS,
     })
   }
 

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto"
 import http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { Readable } from "node:stream"
 import { findCounterparty } from "./counterparty"
 import { ActiveFault, Faults, FaultSpec, parseFaultSpec, RateLimiter } from "./faults"
 import { phpJson } from "./json"
@@ -49,6 +50,11 @@ export interface SandboxOptions {
   maxBasketItems?: number
   /** How often overdue orders are expired (they are also checked on every request); default 1000. */
   expirySweepMs?: number
+  /**
+   * Refuse a used merchantOrderId (orders, refunds, correction orders); default false, as
+   * Invoicebox does by default (InvoiceBox/invoicebox-mcp-server src/tools/reads.ts:180).
+   */
+  uniqueMerchantOrderId?: boolean
   logger?: (line: string) => void
 }
 
@@ -84,6 +90,8 @@ export interface Sandbox {
   completeRefund(refundId: string): SandboxRefund
   injectFault(fault: FaultSpec): void
   clearFaults(): void
+  /** Resolves once every late-commit replay pending now has been applied (or refused). */
+  lateCommitsSettled(): Promise<void>
   setRateLimit(limit: number, windowMs: number): void
   stats(): SandboxStats
   blockNotifications(blocked: boolean): void
@@ -107,6 +115,8 @@ interface Call {
   res: http.ServerResponse
   /** commit-then-drop: the request is applied, then the socket is destroyed instead of answering. */
   dropAfterCommit: boolean
+  /** late-commit's replay: applied with nobody waiting for the answer. */
+  replay?: boolean
 }
 
 const BODY_LIMIT = 1024 * 1024
@@ -192,6 +202,7 @@ export class InvoiceboxSandbox implements Sandbox {
   private readonly apiToken: string
   private readonly userId = randomUUID()
   private sweepTimer?: NodeJS.Timeout
+  private readonly lateCommits = new Map<NodeJS.Timeout, Promise<void>>()
   private closing?: Promise<void>
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -221,6 +232,7 @@ export class InvoiceboxSandbox implements Sandbox {
       onStatusChange: (order) => this.notifier.notify(order, order),
       refundCompleteAfterMs: options.refundCompleteAfterMs ?? 0,
       maxBasketItems: options.maxBasketItems,
+      uniqueMerchantOrderId: options.uniqueMerchantOrderId ?? false,
     })
     this.server = http.createServer((req, res) => void this.handle(req, res))
     // The gate shares the API's port, as ws-gate.invoicebox.ru is a host of its own only in production.
@@ -254,6 +266,7 @@ export class InvoiceboxSandbox implements Sandbox {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       if (this.sweepTimer) clearInterval(this.sweepTimer)
+      this.clearLateCommits()
       this.state.clearTimers()
       this.notifier.close()
       this.gate.close()
@@ -356,12 +369,18 @@ export class InvoiceboxSandbox implements Sandbox {
   }
   /** Back to the state right after start: no data, no faults, initial rate limit, notifications on. */
   reset(): void {
+    this.clearLateCommits()
     this.state.reset()
     this.notifier.reset()
     this.gate.reset()
     this.faults.clear()
     this.limiter.set(this.options.rateLimit?.limit ?? 100, this.options.rateLimit?.windowMs ?? 30_000)
     this.limiter.reset()
+  }
+
+  private clearLateCommits(): void {
+    for (const timer of this.lateCommits.keys()) clearTimeout(timer)
+    this.lateCommits.clear()
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -400,6 +419,7 @@ export class InvoiceboxSandbox implements Sandbox {
   }
 
   private json(call: Call, status: number, body: unknown): void {
+    if (call.replay) return
     if (call.dropAfterCommit) {
       call.req.socket.destroy()
       return
@@ -434,7 +454,38 @@ export class InvoiceboxSandbox implements Sandbox {
       case "commit-then-drop":
         call.dropAfterCommit = true
         return false
+      case "late-commit":
+        return false // handled by lateCommit, which needs the body first
     }
+  }
+
+  /**
+   * A gateway timeout whose request the backend still applies later: the caller sees 504 and
+   * nothing is there yet, so only a look-up that waits long enough finds what it created. The
+   * replay goes through the same handler (validation, rate limit) as any request.
+   */
+  private async lateCommit(call: Call, method: string, path: string, query: URLSearchParams, afterMs: number): Promise<void> {
+    const body = await readBody(call.req)
+    this.json(call, 504, { error: { message: "Gateway Timeout", code: "gateway_timeout", fields: [] } })
+    const req = Object.assign(Readable.from([Buffer.from(body)]), {
+      headers: call.req.headers,
+      socket: { remoteAddress: call.req.socket.remoteAddress },
+    }) as unknown as http.IncomingMessage
+    let settle!: () => void
+    const settled = new Promise<void>((resolve) => (settle = resolve))
+    const timer = setTimeout(() => {
+      this.api({ req, res: call.res, dropAfterCommit: false, replay: true }, method, path, query)
+        .catch((e) => this.options.logger?.(`late commit of ${method} ${path} refused: ${(e as Error).message}`))
+        .finally(() => {
+          this.lateCommits.delete(timer)
+          settle()
+        })
+    }, afterMs)
+    this.lateCommits.set(timer, settled)
+  }
+
+  async lateCommitsSettled(): Promise<void> {
+    await Promise.all([...this.lateCommits.values()])
   }
 
   private authorize(call: Call): string | null {
@@ -446,7 +497,8 @@ export class InvoiceboxSandbox implements Sandbox {
   }
 
   private async api(call: Call, method: string, path: string, query: URLSearchParams): Promise<void> {
-    const fault = this.faults.take(method, path)
+    const fault = call.replay ? null : this.faults.take(method, path)
+    if (fault?.mode === "late-commit") return this.lateCommit(call, method, path, query, fault.commitAfterMs)
     if (fault && this.applyFault(call, fault)) return
 
     const header = call.req.headers.authorization

@@ -145,6 +145,12 @@ export interface StateOptions {
   refundCompleteAfterMs: number
   /** Basket items an order, refund or shipment may have (Invoicebox: 100). */
   maxBasketItems?: number
+  /**
+   * Refuse a second order or refund with a used merchantOrderId. Off by default, as Invoicebox:
+   * "уникальность номера в Инвойсбоксе по умолчанию не проверяется" (InvoiceBox/invoicebox-mcp-server
+   * src/tools/reads.ts:180); a shop can have the check switched on.
+   */
+  uniqueMerchantOrderId?: boolean
   now?: () => number
 }
 
@@ -267,6 +273,7 @@ export class SandboxState {
   }
 
   private assertUniqueMerchantOrderId(merchantOrderId: string): void {
+    if (!this.options.uniqueMerchantOrderId) return
     for (const existing of this.orders.values()) {
       if (existing.valid.echo.merchantOrderId === merchantOrderId) {
         throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
@@ -434,7 +441,7 @@ export class SandboxState {
     const parent = this.orders.get(request.parentId)
     if (!parent) throw notFound("Parent order", "parentId")
     if (parent.status !== "completed") throw wrongStatus(parent.status, "refund")
-    for (const refund of this.refunds.values()) {
+    for (const refund of this.options.uniqueMerchantOrderId ? this.refunds.values() : []) {
       if (refund.merchantOrderId === request.merchantOrderId) {
         throw new ApiError(422, "merchant_order_id_duplicate", "Merchant order id duplicate", [
           { name: "merchantOrderId", code: "merchant_order_id_duplicate", message: "this refund merchantOrderId was already used" },

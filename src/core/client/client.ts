@@ -35,6 +35,7 @@ import type { RequestBudget } from "./budget"
 export interface InvoiceboxClientLogger {
   debug?(message: string): void
   warn?(message: string): void
+  error?(message: string): void
 }
 
 export interface InvoiceboxClientOptions {
@@ -57,17 +58,32 @@ export interface InvoiceboxClientOptions {
   logger?: InvoiceboxClientLogger
   /** The account's request budget, shared with every other client of the account (see budget.ts). */
   budget?: RequestBudget
+  /**
+   * After a create whose outcome is unknown (timeout, reset, 5xx), how long look-ups by
+   * merchantOrderId keep looking before the create is sent once more. Default 8 000; 0 = one look-up.
+   */
+  recoveryWaitMs?: number
 }
 
 export interface RecoveredOrder {
   order: InvoiceboxOrder
   /** True when the order already existed (an earlier attempt went through) and was looked up. */
   recovered: boolean
+  /** True when nothing was found after an unknown outcome and the create was sent a second time. */
+  resent?: boolean
 }
 
 export interface RecoveredRefund {
   refund: InvoiceboxRefund
   recovered: boolean
+  resent?: boolean
+}
+
+/** What `cancelTwinOrders` did with the other orders carrying one merchantOrderId. */
+export interface TwinOrders {
+  canceled: string[]
+  /** Twins that were paid (or held) and could not be cancelled: the caller must adopt or refund them. */
+  paid: InvoiceboxOrder[]
 }
 
 interface RequestSpec {
@@ -89,6 +105,9 @@ const DEFAULT_TIMEOUT_MS = 15_000
 const DEFAULT_MAX_RETRIES = 3
 const DEFAULT_RETRY_BASE_DELAY_MS = 250
 const DEFAULT_MAX_RETRY_DELAY_MS = 10_000
+const DEFAULT_RECOVERY_WAIT_MS = 8_000
+/** First pause between recovery look-ups; doubled after each one, so 8 s cost about five look-ups. */
+const RECOVERY_FIRST_PAUSE_MS = 1_000
 /** Page size used when walking every page; large enough to keep the reconciliation job cheap. */
 const LIST_PAGE_SIZE = 100
 /** Stops a walk over pages against a server that ignores `page` and sends no totals. */
@@ -114,6 +133,7 @@ export class InvoiceboxClient {
   private readonly headers: Record<string, string>
   private readonly redact: Redactor
   private readonly budget?: RequestBudget
+  private readonly recoveryWaitMs: number
 
   constructor(options: InvoiceboxClientOptions) {
     if (!isRecord(options)) {
@@ -139,6 +159,7 @@ export class InvoiceboxClient {
     this.apiPrefix = prefix
 
     this.timeoutMs = positiveNumber(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs", false)
+    this.recoveryWaitMs = positiveNumber(options.recoveryWaitMs, DEFAULT_RECOVERY_WAIT_MS, "recoveryWaitMs", true)
     this.retryPolicy = {
       maxRetries: positiveNumber(options.maxRetries, DEFAULT_MAX_RETRIES, "maxRetries", true),
       baseDelayMs: positiveNumber(options.retryBaseDelayMs, DEFAULT_RETRY_BASE_DELAY_MS, "retryBaseDelayMs", true),
@@ -198,18 +219,59 @@ export class InvoiceboxClient {
   /**
    * Creates the order, or returns the one an earlier attempt already created. After a timeout, a
    * dropped connection, a 5xx or `merchant_order_id_duplicate`, the order is looked up by
-   * `merchantOrderId` (a retried read); only when it certainly does not exist is the create sent once more.
+   * `merchantOrderId` for up to `recoveryWaitMs`; only when nothing turns up is the create sent once
+   * more. Invoicebox does not check merchantOrderId uniqueness by default, so a first attempt that
+   * commits later still makes a second order: whichever look-up sees two keeps one and cancels the
+   * other (`cancelTwinOrders`), here right after a resend and in the reconciliation job later.
    */
   async createOrRecoverOrder(req: CreateOrderRequest): Promise<RecoveredOrder> {
     const lookup = async () => {
-      const order = await this.findOrderByMerchantOrderId(req.merchantOrderId, req.merchantId)
+      const matches = await this.findOrdersByMerchantOrderId(req.merchantOrderId, req.merchantId)
+      const order = keeperOf(matches)
       if (order) {
         this.warnOnDrift("order", req.merchantOrderId, order, req)
+        await this.cancelTwinOrders(req.merchantOrderId, order.id, req.merchantId, matches)
       }
       return order
     }
-    const result = await this.createOrRecover("createOrRecoverOrder", () => this.createOrder(req), lookup)
-    return { order: result.entity, recovered: result.recovered }
+    const afterResend = async (order: InvoiceboxOrder) => {
+      await this.cancelTwinOrders(req.merchantOrderId, order.id, req.merchantId).catch((e) =>
+        this.logger?.warn?.(`Invoicebox createOrRecoverOrder: twin check after the resend failed (the job repeats it): ${(e as Error).message}`)
+      )
+    }
+    const result = await this.createOrRecover("createOrRecoverOrder", () => this.createOrder(req), lookup, afterResend)
+    return { order: result.entity, recovered: result.recovered, resent: result.resent }
+  }
+
+  /** Every order with exactly this `merchantOrderId` (and `merchantId` when given). */
+  async findOrdersByMerchantOrderId(merchantOrderId: string, merchantId?: string): Promise<InvoiceboxOrder[]> {
+    requireText(merchantOrderId, "findOrdersByMerchantOrderId", "merchantOrderId")
+    const filter: OrderFilter = merchantId ? { merchantOrderId, merchantId } : { merchantOrderId }
+    const matches: InvoiceboxOrder[] = []
+    for await (const order of this.listOrders(filter)) {
+      // Checked because a server that ignored the filter would otherwise hand back others' orders.
+      if (order.merchantOrderId === merchantOrderId && (!merchantId || order.merchantId === merchantId)) matches.push(order)
+    }
+    return matches
+  }
+
+  /**
+   * Cancels every unpaid order that carries `merchantOrderId` but is not `keepId`: the twins a
+   * resend leaves when the first attempt committed late. Paid twins cannot be cancelled; they are
+   * returned for the caller to adopt (a notification of any of them is this store's money).
+   */
+  async cancelTwinOrders(merchantOrderId: string, keepId: string, merchantId?: string, known?: InvoiceboxOrder[]): Promise<TwinOrders> {
+    const matches = known ?? (await this.findOrdersByMerchantOrderId(merchantOrderId, merchantId))
+    const result: TwinOrders = { canceled: [], paid: [] }
+    for (const twin of matches) {
+      if (twin.id === keepId) continue
+      if (twin.status === "completed" || twin.status === "hold") result.paid.push(twin)
+      if (twin.status !== "created") continue
+      await this.cancelOrder(twin.id)
+      result.canceled.push(twin.id)
+      this.logger?.warn?.(`Invoicebox: order ${twin.id} is a twin of ${keepId} (merchantOrderId ${merchantOrderId}); cancelled`)
+    }
+    return result
   }
 
   /** `PUT /billing/api/order/order/{id}`; Invoicebox accepts it only before payment. */
@@ -262,7 +324,7 @@ export class InvoiceboxClient {
     const matches = page.items.filter(
       (order) => order.merchantOrderId === merchantOrderId && (!merchantId || order.merchantId === merchantId)
     )
-    return newest(matches)
+    return keeperOf(matches)
   }
 
   /** Every order matching `filter`, page by page (for the reconciliation job). */
@@ -326,16 +388,16 @@ export class InvoiceboxClient {
         { merchantOrderId: req.merchantOrderId, parentId: req.parentId },
         {}
       )
-      const refund = newest(
-        page.items.filter((r) => r.merchantOrderId === req.merchantOrderId && r.parentId === req.parentId)
-      )
+      const matches = page.items.filter((r) => r.merchantOrderId === req.merchantOrderId && r.parentId === req.parentId)
+      const refund = keeperOf(matches)
       if (refund) {
         this.warnOnDrift("refund", req.merchantOrderId, refund, req)
+        if (matches.length > 1) this.warnTwinRefunds(req.merchantOrderId, refund.id, matches)
       }
       return refund
     }
     const result = await this.createOrRecover("createOrRecoverRefund", () => this.createRefund(req), lookup)
-    return { refund: result.entity, recovered: result.recovered }
+    return { refund: result.entity, recovered: result.recovered, resent: result.resent }
   }
 
   /**
@@ -367,7 +429,7 @@ export class InvoiceboxClient {
       return order
     }
     const result = await this.createOrRecover("createOrRecoverCorrectionOrder", () => this.createCorrectionOrder(req), lookup)
-    return { order: result.entity, recovered: result.recovered }
+    return { order: result.entity, recovered: result.recovered, resent: result.resent }
   }
 
   /** `GET /filter/api/order/refund-order`; one page. */
@@ -412,39 +474,67 @@ export class InvoiceboxClient {
   private async createOrRecover<T>(
     operation: string,
     create: () => Promise<T>,
-    lookup: () => Promise<T | null>
-  ): Promise<{ entity: T; recovered: boolean }> {
+    lookup: () => Promise<T | null>,
+    afterResend?: (entity: T) => Promise<void>
+  ): Promise<{ entity: T; recovered: boolean; resent: boolean }> {
     try {
-      return { entity: await create(), recovered: false }
+      return { entity: await create(), recovered: false, resent: false }
     } catch (first) {
       const duplicate = isDuplicate(first)
       if (!duplicate && !isAmbiguous(first)) {
         throw first
       }
-      const existing = await this.safeLookup(operation, lookup, first)
+      const existing = await this.lookupWithin(operation, lookup, first)
       if (existing) {
         this.logger?.warn?.(`Invoicebox ${operation}: recovered the existing object after "${(first as InvoiceboxError).code}"`)
-        return { entity: existing, recovered: true }
+        return { entity: existing, recovered: true, resent: false }
       }
       if (duplicate) {
         throw first
       }
-      // The lookup came back empty, so the first attempt did not create anything and one resend is
-      // safe. Should the first request still commit late, Invoicebox refuses the second as a
-      // duplicate, which the lookup below turns into the existing object.
-      this.logger?.warn?.(`Invoicebox ${operation}: not found after "${(first as InvoiceboxError).code}"; sending once more`)
+      // Nothing turned up within the wait, so the first attempt most likely created nothing and
+      // one resend is the lesser risk. Should it still commit later, the twin it leaves is found
+      // and cancelled (afterResend now, the reconciliation job later).
+      this.logger?.warn?.(
+        `Invoicebox ${operation}: not found within ${this.recoveryWaitMs} ms after "${(first as InvoiceboxError).code}"; sending once more`
+      )
       try {
-        return { entity: await create(), recovered: false }
+        const entity = await create()
+        await afterResend?.(entity)
+        return { entity, recovered: false, resent: true }
       } catch (second) {
         if (isDuplicate(second)) {
           const late = await this.safeLookup(operation, lookup, second)
           if (late) {
-            return { entity: late, recovered: true }
+            return { entity: late, recovered: true, resent: false }
           }
         }
         throw second
       }
     }
+  }
+
+  /**
+   * Looks for what an attempt with an unknown outcome may have created, again and again with
+   * growing pauses until `recoveryWaitMs` has passed: a request Invoicebox is still working on
+   * shows up only after its answer was lost.
+   */
+  private async lookupWithin<T>(operation: string, lookup: () => Promise<T | null>, original: unknown): Promise<T | null> {
+    const deadline = Date.now() + this.recoveryWaitMs
+    for (let pause = RECOVERY_FIRST_PAUSE_MS; ; pause *= 2) {
+      const found = await this.safeLookup(operation, lookup, original)
+      const left = deadline - Date.now()
+      if (found || left <= 0) return found
+      await sleep(Math.min(pause, left))
+    }
+  }
+
+  /** Refunds cannot be cancelled: a twin is money paid out twice, and the admin must hear of it. */
+  private warnTwinRefunds(merchantOrderId: string, keptId: string, matches: Array<{ id: string }>): void {
+    this.logger?.error?.(
+      `Invoicebox: ${matches.length} refunds carry merchantOrderId ${merchantOrderId} (${matches.map((m) => m.id).join(", ")}); ` +
+        `${keptId} is booked now, the others are booked by the refund sync as refunds made outside Medusa`
+    )
   }
 
   /** A failed lookup must not hide the original error: the caller needs to know the outcome is open. */
@@ -626,11 +716,24 @@ function isDuplicate(error: unknown): boolean {
   return error instanceof InvoiceboxValidationError && error.code === "merchant_order_id_duplicate"
 }
 
-function newest<T extends { createdAt?: string }>(items: T[]): T | null {
+/** Paid (or held) first, then still open, then the rest: the one a twin set keeps. */
+function keeperRank(status: string | undefined): number {
+  if (status === "completed" || status === "hold") return 0
+  if (status === "created" || status === "draft") return 1
+  return 2
+}
+
+/**
+ * The object of several with one merchantOrderId that is kept: the paid one, else an open one,
+ * the earliest created among equals (Invoicebox need not refuse twins, see cancelTwinOrders).
+ */
+function keeperOf<T extends { createdAt?: string; status?: string }>(items: T[]): T | null {
   if (items.length === 0) {
     return null
   }
-  return items.reduce((best, item) => (timeOf(item.createdAt) > timeOf(best.createdAt) ? item : best))
+  const better = (a: T, b: T) =>
+    keeperRank(a.status) - keeperRank(b.status) || timeOf(a.createdAt) - timeOf(b.createdAt)
+  return items.reduce((best, item) => (better(item, best) < 0 ? item : best))
 }
 
 function timeOf(value: string | undefined): number {

@@ -4,6 +4,7 @@ export type {
   InvoiceboxClientOptions,
   RecoveredOrder,
   RecoveredRefund,
+  TwinOrders,
 } from "./client"
 export * from "./types"
 export { isLoopbackHost, assertSafeApiUrl } from "./url"

@@ -94,7 +94,7 @@ export async function createInvoice(host: InvoiceHost, input: NewInvoiceInput): 
   }
   const expiresAt = new Date(Date.now() + paymentTermMinutes(host.options, input.cart) * 60_000)
   const request = invoiceRequest(host.options, { ...input, payer, returnUrl, basket, expiresAt })
-  const { order } = await host.call("create the invoice", () => host.client.createOrRecoverOrder(request))
+  const { order, resent } = await host.call("create the invoice", () => host.client.createOrRecoverOrder(request))
 
   // An invoice that does not say exactly what we asked for must never reach the buyer.
   if (order.status !== "created" || rublesToKopecks(order.amount) !== basket.totalAmount) {
@@ -121,6 +121,7 @@ export async function createInvoice(host: InvoiceHost, input: NewInvoiceInput): 
     vat_amount_kopecks: basket.vatAmount,
     currency: input.currency,
     basket_fingerprint: basketFingerprint(basket),
+    invoice_resent_at: resent ? new Date().toISOString() : null,
   })
 }
 

@@ -75,6 +75,11 @@ export interface InvoiceboxProviderOptions {
   /** HTTP timeout of Invoicebox calls in ms (default 15000). */
   timeoutMs?: number
   /**
+   * After a create whose answer was lost (timeout, reset, 5xx), how long in ms the plugin keeps
+   * looking the invoice or refund up by its number before sending it once more (default 8000).
+   */
+  recoveryWaitMs?: number
+  /**
    * How Invoicebox's payment confirmations reach the store: `http` (default; POST /hooks/invoicebox),
    * `websocket` (the store dials Invoicebox's gate, no public URL needed; v3 only) or `both`.
    */
@@ -159,6 +164,7 @@ export const OPTION_DEFAULTS = {
   cancelOrderOnInvoiceExpiry: true,
   registerShipments: true,
   timeoutMs: 15000,
+  recoveryWaitMs: 8000,
   notificationTransport: "http" as NotificationTransport,
   returnFee: false,
   returnFeeName: "Удержание при возврате товара",
@@ -223,6 +229,11 @@ export function optionProblems(options: Record<string, unknown>): string[] {
       problems.push(`${key} is not an absolute URL: "${String(options[key])}"`)
     }
   }
+
+  const wait = options.recoveryWaitMs
+  // Checkout waits through it while the buyer looks at a spinner: more than a minute is a mistake.
+  if (wait !== undefined && !(Number.isInteger(wait) && (wait as number) >= 0 && (wait as number) <= 60_000))
+    problems.push("recoveryWaitMs must be a whole number of milliseconds from 0 to 60000")
 
   const term = options.paymentTermMinutes
   if (term !== undefined && (typeof term !== "number" || !Number.isFinite(term) || term < 1 || term > MAX_PAYMENT_TERM_MINUTES))

@@ -73,6 +73,9 @@ class InvoiceboxProviderService extends AbstractPaymentProvider<InvoiceboxProvid
       apiToken: this.options_.apiToken,
       apiPrefix: this.options_.apiPrefix,
       timeoutMs: this.options_.timeoutMs,
+      recoveryWaitMs: this.options_.recoveryWaitMs,
+      // Recoveries and twins are logged by the client; the store's log must show them.
+      logger: this.logger_,
       budget: createRequestBudget({
         merchantId: this.options_.merchantId,
         redisUrl: this.options_.redisUrl ?? process.env.REDIS_URL,

@@ -27,6 +27,11 @@ export interface InvoiceboxPaymentData extends Record<string, unknown> {
   /** SHA-256 of the basket the invoice carries: completion re-checks that the cart still matches it. */
   basket_fingerprint: string | null
   paid_at: string | null
+  /**
+   * Set when the invoice was created by a resend after an unknown outcome: the first attempt may
+   * still commit as a twin, which the reconciliation job looks for and cancels (lib/orphans.ts).
+   */
+  invoice_resent_at: string | null
 }
 
 /** Keys a storefront may send in `data` when it initiates the session. */
@@ -53,6 +58,7 @@ export const PROVIDER_KEYS = [
   "currency",
   "basket_fingerprint",
   "paid_at",
+  "invoice_resent_at",
   "refunds",
   "cabinet_refund_pending",
 ] as const

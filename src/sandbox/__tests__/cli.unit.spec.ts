@@ -36,6 +36,11 @@ describe("invoicebox-sandbox CLI", () => {
     })
   })
 
+  it("checks merchantOrderId uniqueness only when asked (Invoicebox does not by default)", () => {
+    expect(parseArgs([]).options.uniqueMerchantOrderId).toBeUndefined()
+    expect(parseArgs(["--unique-merchant-order-id"]).options.uniqueMerchantOrderId).toBe(true)
+  })
+
   it("rejects unknown flags and missing values", () => {
     expect(() => parseArgs(["--prot", "1"])).toThrow(UsageError)
     expect(() => parseArgs(["--port"])).toThrow(UsageError)

@@ -118,6 +118,27 @@ describe("sandbox rate limit and faults", () => {
     expect(found.body.data).toHaveLength(1)
   })
 
+  it("answers 504 and applies the request later (late-commit); a reset drops what is still pending", async () => {
+    const request = documentedOrder()
+    sandbox.injectFault({ method: "POST", path: "^/billing/api/order/order$", mode: "late-commit", commitAfterMs: 60_000 })
+    const timedOut = await call(base, "POST", ORDER, request)
+    expect(timedOut.status).toBe(504)
+    expect(timedOut.body.error.code).toBe("gateway_timeout")
+    expect(sandbox.orders()).toHaveLength(0)
+    sandbox.reset()
+
+    sandbox.injectFault({ method: "POST", path: "^/billing/api/order/order$", mode: "late-commit", commitAfterMs: 50 })
+    expect((await call(base, "POST", ORDER, request)).status).toBe(504)
+    for (let i = 0; i < 100 && sandbox.orders().length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(sandbox.orders().map((order) => order.merchantOrderId)).toEqual([request.merchantOrderId])
+  })
+
+  it("refuses a late-commit fault with a negative delay", async () => {
+    const reply = await call(base, "POST", "/__sandbox/faults", { path: "/billing", mode: "late-commit", commitAfterMs: -1 })
+    expect(reply.status).toBe(422)
+    expect(reply.body.error.fields[0].name).toBe("commitAfterMs")
+  })
+
   it("hangs until the client gives up, and close() still ends quickly", async () => {
     const own = await startSandbox({ port: 0 })
     own.injectFault({ path: "/filter", mode: "hang", count: 5 })

@@ -204,13 +204,27 @@ describe("sandbox orders API", () => {
       expect(reply.body.error.code).toBe(code)
     })
 
-    it("rejects a reused merchantOrderId", async () => {
+    it("takes a reused merchantOrderId by default, as Invoicebox does (the number is not checked)", async () => {
       const request = documentedOrder()
-      expect((await call(base, "POST", ORDER, request)).status).toBe(200)
+      const first = await call(base, "POST", ORDER, request)
       const again = await call(base, "POST", ORDER, request)
-      expect(again.status).toBe(422)
-      expect(again.body.error.code).toBe("merchant_order_id_duplicate")
-      expect(sandbox.orders()).toHaveLength(1)
+      expect([first.status, again.status]).toEqual([200, 200])
+      expect(again.body.data.id).not.toBe(first.body.data.id)
+      expect(sandbox.orders().map((o) => o.merchantOrderId)).toEqual([request.merchantOrderId, request.merchantOrderId])
+    })
+
+    it("rejects a reused merchantOrderId when the shop checks uniqueness", async () => {
+      const strict = await startSandbox({ port: 0, uniqueMerchantOrderId: true })
+      try {
+        const request = documentedOrder()
+        expect((await call(strict.url, "POST", ORDER, request)).status).toBe(200)
+        const again = await call(strict.url, "POST", ORDER, request)
+        expect(again.status).toBe(422)
+        expect(again.body.error.code).toBe("merchant_order_id_duplicate")
+        expect(strict.orders()).toHaveLength(1)
+      } finally {
+        await strict.close()
+      }
     })
 
     it("answers 400 for malformed JSON", async () => {

@@ -13,7 +13,8 @@ describe("sandbox refunds and shipments", () => {
   let base: string
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0 })
+    // The strict mode, where a reused number is refused: the default takes it (tested below).
+    sandbox = await startSandbox({ port: 0, uniqueMerchantOrderId: true })
     base = sandbox.url
   })
   afterAll(() => sandbox.close())
@@ -93,7 +94,21 @@ describe("sandbox refunds and shipments", () => {
       expect(longNumber.body.error.fields[0].name).toBe("merchantOrderId")
     })
 
-    it("never accepts a refund merchantOrderId twice", async () => {
+    it("takes a reused refund merchantOrderId when uniqueness is not checked (Invoicebox's default)", async () => {
+      const lax = await startSandbox({ port: 0 })
+      try {
+        const order = (await call(lax.url, "POST", ORDER, vatOrder())).body.data
+        await lax.pay(order.id)
+        const request = refundOf(order.id, [oneRouter(order)])
+        expect((await call(lax.url, "POST", REFUND, request)).status).toBe(200)
+        expect((await call(lax.url, "POST", REFUND, request)).status).toBe(200)
+        expect(lax.refunds().filter((r) => r.merchantOrderId === request.merchantOrderId)).toHaveLength(2)
+      } finally {
+        await lax.close()
+      }
+    })
+
+    it("never accepts a refund merchantOrderId twice when uniqueness is checked", async () => {
       const order = await paidOrder()
       const request = refundOf(order.id, [oneRouter(order)])
       expect((await call(base, "POST", REFUND, request)).status).toBe(200)

@@ -46,6 +46,8 @@ function client(overrides: Partial<InvoiceboxClientOptions> = {}): InvoiceboxCli
     timeoutMs: 2000,
     retryBaseDelayMs: 5,
     userAgent: "client-sandbox-test",
+    // Short: the waiting look-ups are client-recovery.unit.spec.ts's subject.
+    recoveryWaitMs: 300,
     logger: { warn: (m) => warnings.push(m) },
     ...overrides,
   })
@@ -239,12 +241,6 @@ describe("client vs sandbox: API", () => {
     const found = await c.findRefunds({ parentId: order.id })
     expect(found.items.map((r) => r.id)).toEqual([refund.id])
     expect(found.totalCount).toBe(1)
-
-    const duplicate = await caught(c.createRefund(refundRequest(order.id, `${order.merchantOrderId}-r1`)))
-    expect(duplicate.code).toBe("merchant_order_id_duplicate")
-    const recovered = await c.createOrRecoverRefund(refundRequest(order.id, `${order.merchantOrderId}-r1`))
-    expect(recovered).toEqual({ refund: expect.objectContaining({ id: refund.id }), recovered: true })
-    expect(sandbox.refunds()).toHaveLength(1)
   })
 
   it("creates and finds shipments", async () => {
@@ -275,14 +271,6 @@ describe("client vs sandbox: API", () => {
     expect(error.fields[0]?.name).toBe("vatNumber")
   })
 
-  it("createOrRecoverOrder returns the existing order on merchant_order_id_duplicate", async () => {
-    const c = client()
-    const req = orderRequest()
-    const first = await c.createOrder(req)
-    const result = await c.createOrRecoverOrder(req)
-    expect(result).toEqual({ order: expect.objectContaining({ id: first.id }), recovered: true })
-    expect(sandbox.orders()).toHaveLength(1)
-  })
 })
 
 describe("client vs sandbox: faults", () => {

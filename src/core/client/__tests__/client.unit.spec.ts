@@ -36,6 +36,8 @@ function client(overrides: Partial<InvoiceboxClientOptions> = {}): InvoiceboxCli
     timeoutMs: 10_000,
     retryBaseDelayMs: 1,
     maxRetryDelayMs: 200,
+    // One look-up after an unknown outcome; the waiting look-ups have tests of their own.
+    recoveryWaitMs: 0,
     ...overrides,
   })
 }
@@ -494,12 +496,12 @@ describe("InvoiceboxClient retries", () => {
 })
 
 describe("createOrRecoverOrder / createOrRecoverRefund", () => {
-  const lookupUrl = `/v3/filter/api/order/order?merchantOrderId=pay_sess_01&merchantId=${MERCHANT}`
+  const lookupUrl = `/v3/filter/api/order/order?merchantOrderId=pay_sess_01&merchantId=${MERCHANT}&page=1&pageSize=100`
 
   it("returns the order a dropped create committed, found by merchantOrderId", async () => {
     stub.reply(reset, (_req, res) => json(res, 200, { data: [order()] }))
     const result = await client().createOrRecoverOrder(orderRequest())
-    expect(result).toEqual({ order: order(), recovered: true })
+    expect(result).toEqual({ order: order(), recovered: true, resent: false })
     expect(stub.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["POST /v3/billing/api/order/order", `GET ${lookupUrl}`])
   })
 
@@ -508,7 +510,7 @@ describe("createOrRecoverOrder / createOrRecoverRefund", () => {
       (_req, res) => json(res, 422, { error: { code: "merchant_order_id_duplicate", message: "Duplicate" } }),
       (_req, res) => json(res, 200, { data: [order()] })
     )
-    expect(await client().createOrRecoverOrder(orderRequest())).toEqual({ order: order(), recovered: true })
+    expect(await client().createOrRecoverOrder(orderRequest())).toEqual({ order: order(), recovered: true, resent: false })
   })
 
   it("does not adopt an order of another merchant or with another merchantOrderId", async () => {
@@ -528,8 +530,57 @@ describe("createOrRecoverOrder / createOrRecoverRefund", () => {
       (_req, res) => json(res, 200, { data: [] }),
       (_req, res) => json(res, 200, { data: order() })
     )
-    expect(await client().createOrRecoverOrder(orderRequest())).toEqual({ order: order(), recovered: false })
-    expect(stub.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"])
+    expect(await client().createOrRecoverOrder(orderRequest())).toEqual({ order: order(), recovered: false, resent: true })
+    // The resend is followed by a twin check (nothing else carries the number here).
+    expect(stub.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST", "GET"])
+  })
+
+  it("keeps looking for recoveryWaitMs before resending: an order that shows up late is recovered, not created twice", async () => {
+    stub.reply(
+      (_req, res) => json(res, 504, {}),
+      (_req, res) => json(res, 200, { data: [] }),
+      (_req, res) => json(res, 200, { data: [] }),
+      (_req, res) => json(res, 200, { data: [order()] })
+    )
+    const result = await client({ recoveryWaitMs: 60_000 }).createOrRecoverOrder(orderRequest())
+    expect(result).toEqual({ order: order(), recovered: true, resent: false })
+    expect(stub.requests.map((r) => r.method)).toEqual(["POST", "GET", "GET", "GET"])
+  })
+
+  it("looks up for at most recoveryWaitMs, then resends once", async () => {
+    let posts = 0
+    stub.reply((req, res) => {
+      if (req.method === "GET") return json(res, 200, { data: [] })
+      posts += 1
+      return posts === 1 ? json(res, 504, {}) : json(res, 200, { data: order() })
+    })
+    const started = Date.now()
+    const result = await client({ recoveryWaitMs: 1500 }).createOrRecoverOrder(orderRequest())
+    expect(result).toEqual({ order: order(), recovered: false, resent: true })
+    const methods = stub.requests.map((r) => r.method)
+    // Look-ups at 0, 1 s and 1.5 s at most (the pauses double, the last is cut to the window), then
+    // the resend and its twin check.
+    expect(methods.slice(0, 1)).toEqual(["POST"])
+    expect(methods.slice(-2)).toEqual(["POST", "GET"])
+    expect(methods.filter((m) => m === "GET").length - 1).toBeLessThanOrEqual(3)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500)
+  })
+
+  it("keeps the paid one of two orders with the session's number and cancels the open twin", async () => {
+    const twin = order({ id: "o-twin", status: "created", createdAt: "2024-01-01T00:00:00+00:00" })
+    const paid = order({ status: "completed", createdAt: "2024-01-01T00:00:05+00:00" })
+    stub.reply(
+      reset,
+      (_req, res) => json(res, 200, { data: [twin, paid], metaData: { totalCount: 2 } }),
+      (_req, res) => json(res, 200, { data: { ...twin, status: "canceled" } })
+    )
+    const result = await client().createOrRecoverOrder(orderRequest())
+    expect(result.order.id).toBe(paid.id)
+    expect(stub.requests.map((r) => `${r.method} ${r.url.split("?")[0]}`)).toEqual([
+      "POST /v3/billing/api/order/order",
+      "GET /v3/filter/api/order/order",
+      "DELETE /v3/billing/api/order/order/o-twin",
+    ])
   })
 
   it("turns a late commit (duplicate on the resend) into the recovered order", async () => {
@@ -542,6 +593,7 @@ describe("createOrRecoverOrder / createOrRecoverRefund", () => {
     expect(await client({ timeoutMs: 100 }).createOrRecoverOrder(orderRequest())).toEqual({
       order: order(),
       recovered: true,
+      resent: false,
     })
     expect(stub.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST", "GET"])
   })
@@ -598,7 +650,7 @@ describe("createOrRecoverOrder / createOrRecoverRefund", () => {
       json(res, 200, { data: [{ ...refund, id: "r0", parentId: "o0" }, refund], metaData: { totalCount: 2 } })
     )
     const result = await client().createOrRecoverRefund(refundReq)
-    expect(result).toEqual({ refund, recovered: true })
+    expect(result).toEqual({ refund, recovered: true, resent: false })
     expect(stub.requests[1].url).toBe("/v3/filter/api/order/refund-order?merchantOrderId=pay_sess_01-r1&parentId=o1")
   })
 })

@@ -19,7 +19,7 @@ const problemsOf = (options: Record<string, unknown>): string => {
 describe("validateOptions", () => {
   it("accepts the minimal configuration", () => {
     expect(problemsOf(valid)).toBe("")
-    expect(problemsOf({ ...valid, vatCodes: { "22": "RUS_VAT22", "5": "RUS_VAT5" }, zeroRateIsUntaxed: true, maxBasketItems: 50 })).toBe("")
+    expect(problemsOf({ ...valid, vatCodes: { "22": "RUS_VAT22", "5": "RUS_VAT5" }, zeroRateIsUntaxed: true, maxBasketItems: 50, recoveryWaitMs: 0 })).toBe("")
   })
 
   it.each([
@@ -40,6 +40,8 @@ describe("validateOptions", () => {
     ["paymentLinkChannel", { ...valid, paymentLinkChannel: "" }, /paymentLinkChannel must be a non-empty text/],
     ["paymentLinkTemplate", { ...valid, paymentLinkTemplate: 42 }, /paymentLinkTemplate must be a non-empty text/],
     ["maxBasketItems", { ...valid, maxBasketItems: 101 }, /maxBasketItems must be a whole number from 1 to 100/],
+    ["recoveryWaitMs", { ...valid, recoveryWaitMs: 120_000 }, /recoveryWaitMs must be a whole number of milliseconds from 0 to 60000/],
+    ["recoveryWaitMs", { ...valid, recoveryWaitMs: -1 }, /recoveryWaitMs/],
     ["vatCodes", { ...valid, vatCodes: { "22": "RUS_VAT2" } }, /vatCodes\.22 must be one of/],
     ["vatCodes", { ...valid, vatCodes: { "20": "RUS_VAT22" } }, /vatCodes\.20: RUS_VAT22 is a 22 % code, not 20 %/],
     ["zeroRateIsUntaxed", { ...valid, zeroRateIsUntaxed: "yes" }, /zeroRateIsUntaxed must be true or false/],
