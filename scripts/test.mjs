@@ -25,12 +25,12 @@ function run(title, cmd, args, env = {}) {
   })
 }
 
-async function jest(title, testType, extraEnv = {}) {
-  const out = path.join(os.tmpdir(), `invoicebox-jest-${testType.replace(/\W/g, "-")}-${process.pid}.json`)
-  const code = await run(title, process.execPath, [jestBin, "--runInBand", "--forceExit", "--json", `--outputFile=${out}`], {
+async function jest(title, testType, extraEnv = {}, { files = [], logName = testType } = {}) {
+  const out = path.join(os.tmpdir(), `invoicebox-jest-${logName.replace(/\W/g, "-")}-${process.pid}.json`)
+  const code = await run(title, process.execPath, [jestBin, "--runInBand", "--forceExit", "--json", `--outputFile=${out}`, ...files], {
     TEST_TYPE: testType,
     NODE_OPTIONS: "--experimental-vm-modules",
-    LOG_FILE: logFileFor(testType),
+    LOG_FILE: logFileFor(logName),
     ...extraEnv,
   })
   let passed = 0
@@ -75,6 +75,15 @@ if (want("integration")) {
   const db = await ensurePostgres({ name: "test", persistent: false, log: (s) => console.log(`[db] ${s}`) })
   try {
     exit = (await jest("integration tests (Medusa + sandbox)", "integration:http", db.env)) || exit
+    // Invoicebox's other modes: a shop that refuses a reused merchantOrderId, and a server that
+    // pages by the MCP client's _page/_pageSize instead of the docs' page/pageSize. The suites
+    // above run Invoicebox's defaults; the fault suite runs once more against the other two.
+    const strict = { ...db.env, INVOICEBOX_SANDBOX_UNIQUE_MERCHANT_ORDER_ID: "1", INVOICEBOX_SANDBOX_PAGING: "underscore" }
+    exit =
+      (await jest("integration tests, unique merchantOrderId + _page paging (resilience)", "integration:http", strict, {
+        files: ["integration-tests/http/resilience.spec.ts"],
+        logName: "integration-strict",
+      })) || exit
   } finally {
     await db.stop().catch(() => {})
   }
