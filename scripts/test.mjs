@@ -77,11 +77,12 @@ if (want("integration")) {
     exit = (await jest("integration tests (Medusa + sandbox)", "integration:http", db.env)) || exit
     // Invoicebox's other modes: a shop that refuses a reused merchantOrderId, and a server that
     // pages by the MCP client's _page/_pageSize instead of the docs' page/pageSize. The suites
-    // above run Invoicebox's defaults; the fault suite runs once more against the other two.
+    // above run Invoicebox's defaults; the fault scenarios run once more against the other two.
     const strict = { ...db.env, INVOICEBOX_SANDBOX_UNIQUE_MERCHANT_ORDER_ID: "1", INVOICEBOX_SANDBOX_PAGING: "underscore" }
     exit =
-      (await jest("integration tests, unique merchantOrderId + _page paging (resilience)", "integration:http", strict, {
-        files: ["integration-tests/http/resilience.spec.ts"],
+      (await jest("integration tests, unique merchantOrderId + _page paging (resilience faults)", "integration:http", strict, {
+        // Only its fault scenarios: the hostile-input and database parts do not depend on either mode.
+        files: ["integration-tests/http/resilience.spec.ts", "--testNamePattern", "faults: "],
         logName: "integration-strict",
       })) || exit
   } finally {
